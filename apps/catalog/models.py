@@ -1,0 +1,81 @@
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+from apps.stores.search import index
+from apps.sync.models import OutboxedModel
+
+from .managers import ProductQuerySet
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+
+class Product(OutboxedModel):
+    """The product core. Its home is SQL; the product document and the
+    search entry are projections kept in step through the outbox."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        ARCHIVED = "archived", "Archived"
+
+    sku = models.CharField("SKU", max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    outbox_aggregate_type = "catalog.product"
+    document_container = "products"
+    search_index_name = "products"
+    search_fields = [
+        index.SearchField("name", boost=3.0),
+        index.AutocompleteField("name"),
+        index.SearchField("description"),
+        index.SearchField("sku", boost=2.0),
+        index.FilterField("category", facet=True),
+        index.FilterField("status", facet=True),
+        index.FilterField("price", sortable=True),
+    ]
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="product_price_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("catalog:product-detail", kwargs={"slug": self.slug})
+
+    def outbox_payload(self):
+        return {
+            "id": str(self.pk),
+            "sku": self.sku,
+            "name": self.name,
+            "slug": self.slug,
+            "description": self.description,
+            "category": self.category.slug,
+            "category_name": self.category.name,
+            "price": str(self.price),
+            "status": self.status,
+            "updated_at": self.updated_at.isoformat(),
+        }

@@ -1,0 +1,78 @@
+"""Projections of the product core (SQL) into the document store and the search index."""
+from apps.stores import stores
+from apps.stores.exceptions import Conflict, NotFound, PreconditionFailed
+from apps.sync.projectors import Projector
+
+from .models import Product
+
+CONTAINER = Product.document_container
+INDEX = Product.search_index_name
+MAX_ETAG_RETRIES = 5
+
+
+class ProductDocumentProjector(Projector):
+    """Keeps the product document in step with the SQL core.
+
+    The document may also carry attributes whose home is the document store,
+    so the core fields are merged into it rather than replacing it, under an
+    ETag precondition. ``source_version`` makes old or repeated events no-ops.
+    """
+
+    name = "catalog.product.document"
+    aggregatetype = Product.outbox_aggregate_type
+
+    def apply(self, event):
+        store = stores["documents"]
+        for _attempt in range(MAX_ETAG_RETRIES):
+            try:
+                return self._apply_once(store, event)
+            except (PreconditionFailed, NotFound, Conflict):
+                continue  # someone wrote between our read and write: read again
+        raise PreconditionFailed(f"Product document {event.aggregateid} kept changing; will retry.")
+
+    def _apply_once(self, store, event):
+        existing = store.query(CONTAINER, {"id": event.aggregateid}, limit=10).items
+        current = max(existing, key=lambda d: d.get("source_version", 0), default=None)
+        if current is not None and current.get("source_version", 0) >= event.version:
+            return
+        if event.type == "deleted":
+            for doc in existing:
+                store.delete(CONTAINER, doc["id"], doc["category"], if_match=doc["_etag"])
+            return
+        merged = {**(current or {}), **event.payload, "source_version": event.version}
+        if current is not None and current["category"] == merged["category"]:
+            store.replace(CONTAINER, merged, if_match=current["_etag"])
+        else:
+            store.create(CONTAINER, merged)
+        # A category change moves the document to another partition.
+        for doc in existing:
+            if doc["category"] != merged["category"]:
+                store.delete(CONTAINER, doc["id"], doc["category"], if_match=doc["_etag"])
+
+
+class ProductSearchProjector(Projector):
+    """Keeps the products index in step with the SQL core."""
+
+    name = "catalog.product.search"
+    aggregatetype = Product.outbox_aggregate_type
+
+    def apply(self, event):
+        search = stores["search"]
+        if event.type == "deleted":
+            search.delete_documents(INDEX, [event.aggregateid])
+            return
+        payload = event.payload
+        search.index_documents(
+            INDEX,
+            [
+                {
+                    "id": event.aggregateid,
+                    "name": payload["name"],
+                    "description": payload["description"],
+                    "sku": payload["sku"],
+                    "category": payload["category"],
+                    "status": payload["status"],
+                    "price": float(payload["price"]),
+                }
+            ],
+        )

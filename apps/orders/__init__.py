@@ -1,0 +1,1 @@
+"""Orders: carts, orders and the checkout saga (built in a later issue)."""

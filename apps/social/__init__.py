@@ -1,0 +1,1 @@
+"""Social: follows, likes, posts and comments (built in a later issue)."""

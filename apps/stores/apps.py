@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.core.signals import setting_changed
+
+
+def reset_stores(*, setting, **kwargs):
+    if setting == "POLYGLOT_STORES":
+        from . import stores
+
+        stores.reset()
+
+
+class StoresConfig(AppConfig):
+    name = "apps.stores"
+    label = "stores"
+    verbose_name = "Stores"
+
+    def ready(self):
+        setting_changed.connect(reset_stores, dispatch_uid="apps.stores.reset_stores")

@@ -1,0 +1,3 @@
+from .base import Container, DocumentStore, Page, declare_container, declared_containers
+
+__all__ = ["Container", "DocumentStore", "Page", "declare_container", "declared_containers"]

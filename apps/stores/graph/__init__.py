@@ -1,0 +1,3 @@
+from .base import Edge, GraphStore, Vertex
+
+__all__ = ["Edge", "GraphStore", "Vertex"]

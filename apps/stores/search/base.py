@@ -1,0 +1,169 @@
+"""The search contract: indexes built from declared fields, text + filter + facets + sort.
+
+Public methods check their input here and call ``_hooks`` the backends
+implement. Query text is always taken literally: a backend escapes or
+parses it so that quotes, operators and field syntax typed by a user never
+reach its query language as syntax.
+"""
+from dataclasses import dataclass, field
+
+from ..base import StoreBackend
+from ..exceptions import InvalidQuery
+from ..metrics import timed
+from ..query import as_filter
+from .index import IndexDefinition, declared_indexes
+
+MAX_QUERY_LENGTH = 10_000
+
+
+@dataclass
+class SearchHit:
+    id: str
+    score: float
+    document: dict
+    highlights: dict = field(default_factory=dict)
+
+
+@dataclass
+class SearchResults:
+    hits: list
+    total: int
+    facets: dict = field(default_factory=dict)
+
+    @property
+    def ids(self):
+        return [hit.id for hit in self.hits]
+
+
+class SearchBackend(StoreBackend):
+    """Base class of search backends."""
+
+    kind = "search"
+    supports_facets = True
+    supports_highlights = True
+    supports_fuzzy = False
+    max_page_size = 100
+
+    def definition(self, index):
+        """The declared IndexDefinition called ``index``; InvalidQuery if none is."""
+        if isinstance(index, IndexDefinition):
+            return index
+        try:
+            return declared_indexes()[index]
+        except (KeyError, TypeError):
+            raise InvalidQuery(
+                f"Unknown search index {index!r}; declared: {', '.join(sorted(declared_indexes())) or 'none'}."
+            ) from None
+
+    def ensure_index(self, index):
+        """Create the index if it does not exist yet."""
+        definition = self.definition(index)
+        with timed(self, "ensure_index", definition.name):
+            self._ensure_index(definition)
+        return definition
+
+    def index_documents(self, index, documents):
+        """Add or replace documents (dicts with a string ``id`` and declared fields)."""
+        definition = self.definition(index)
+        documents = [self._clean(definition, d) for d in documents]
+        if documents:
+            with timed(self, "index", definition.name):
+                self._index_documents(definition, documents)
+
+    def delete_documents(self, index, ids):
+        """Remove documents by id; ids not in the index are ignored."""
+        definition = self.definition(index)
+        ids = [str(i) for i in ids]
+        if ids:
+            with timed(self, "delete", definition.name):
+                self._delete_documents(definition, ids)
+
+    def search(self, index, text="", *, where=None, facets=(), order_by=(), page=1, page_size=20, highlight=False):
+        """One page of hits for ``text`` (taken literally), filtered by ``where``.
+
+        ``facets`` names facetable fields to count; ``order_by`` names sortable
+        fields (``-`` for descending); without it hits come by relevance.
+        """
+        definition = self.definition(index)
+        text = self._check_text(text)
+        where = as_filter(where)
+        if where is not None:
+            for condition in where.conditions():
+                declared = definition.field(condition.field)
+                if declared is None or not declared.filterable:
+                    raise InvalidQuery(f"{condition.field!r} is not a filterable field of {definition.name}.")
+        for name in facets:
+            declared = definition.field(name)
+            if declared is None or not declared.facet:
+                raise InvalidQuery(f"{name!r} is not a facet of {definition.name}.")
+        order = []
+        for item in (order_by,) if isinstance(order_by, str) else order_by:
+            name = item.lstrip("-")
+            declared = definition.field(name)
+            if declared is None or not declared.sortable:
+                raise InvalidQuery(f"{name!r} is not a sortable field of {definition.name}.")
+            order.append((name, item.startswith("-")))
+        if not isinstance(page, int) or isinstance(page, bool) or page < 1:
+            raise InvalidQuery("page is a whole number from 1.")
+        if not isinstance(page_size, int) or isinstance(page_size, bool) or not 1 <= page_size <= self.max_page_size:
+            raise InvalidQuery(f"page_size is a whole number from 1 to {self.max_page_size}.")
+        with timed(self, "search", definition.name):
+            return self._search(definition, text, where, tuple(facets), order, page, page_size, highlight)
+
+    def suggest(self, index, prefix, *, limit=10):
+        """Completions of ``prefix`` from the autocomplete fields."""
+        definition = self.definition(index)
+        prefix = self._check_text(prefix)
+        if not prefix.strip():
+            return []
+        with timed(self, "suggest", definition.name):
+            return self._suggest(definition, prefix, limit)
+
+    def count(self, index):
+        """How many documents the index holds."""
+        definition = self.definition(index)
+        with timed(self, "count", definition.name):
+            return self._count(definition)
+
+    def clear(self, index):
+        """Remove every document from the index."""
+        definition = self.definition(index)
+        with timed(self, "clear", definition.name):
+            self._clear(definition)
+
+    # -- helpers ----------------------------------------------------------
+    def _check_text(self, text):
+        if text is None:
+            return ""
+        if not isinstance(text, str):
+            raise InvalidQuery("Search text is a string.")
+        if len(text) > MAX_QUERY_LENGTH:
+            raise InvalidQuery(f"Search text has at most {MAX_QUERY_LENGTH} characters.")
+        return text.replace("\x00", "")
+
+    def _clean(self, definition, document):
+        if not isinstance(document, dict) or not isinstance(document.get("id"), str) or not document["id"]:
+            raise ValueError("A search document is a dict with a non-empty string 'id'.")
+        return {k: v for k, v in document.items() if k == "id" or definition.field(k) is not None}
+
+    # -- hooks for backends ------------------------------------------------
+    def _ensure_index(self, definition):
+        raise NotImplementedError("subclasses of SearchBackend must provide an _ensure_index() method")
+
+    def _index_documents(self, definition, documents):
+        raise NotImplementedError("subclasses of SearchBackend must provide an _index_documents() method")
+
+    def _delete_documents(self, definition, ids):
+        raise NotImplementedError("subclasses of SearchBackend must provide a _delete_documents() method")
+
+    def _search(self, definition, text, where, facets, order, page, page_size, highlight):
+        raise NotImplementedError("subclasses of SearchBackend must provide a _search() method")
+
+    def _suggest(self, definition, prefix, limit):
+        raise NotImplementedError("subclasses of SearchBackend must provide a _suggest() method")
+
+    def _count(self, definition):
+        raise NotImplementedError("subclasses of SearchBackend must provide a _count() method")
+
+    def _clear(self, definition):
+        raise NotImplementedError("subclasses of SearchBackend must provide a _clear() method")

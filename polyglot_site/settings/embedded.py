@@ -1,0 +1,53 @@
+"""The embedded profile: everything in files under DATA_DIR, no server at all."""
+from .base import DATA_DIR, env
+
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": env.str("SQLITE_PATH", default=str(DATA_DIR / "db.sqlite3")),
+        "OPTIONS": {
+            # The web process and in-process tasks write at once: WAL plus
+            # IMMEDIATE transactions turn "database is locked" into a short wait.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+}
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "media")},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+POLYGLOT_STORES = {
+    "documents": {
+        "BACKEND": "apps.stores.documents.sqlite.SQLiteDocumentStore",
+        "OPTIONS": {"path": str(DATA_DIR / "documents.sqlite3")},
+    },
+    "graph": {
+        "BACKEND": "apps.stores.graph.sqlite.SQLiteGraphStore",
+        "OPTIONS": {"path": str(DATA_DIR / "graph.sqlite3")},
+    },
+    "search": {
+        "BACKEND": "apps.stores.search.tantivy.TantivySearchBackend",
+        "OPTIONS": {"path": str(DATA_DIR / "search")},
+    },
+}
+
+# Tasks run in-process, right after the transaction that queued them commits.
+CELERY_BROKER_URL = "memory://"
+CELERY_TASK_ALWAYS_EAGER = True

@@ -1,0 +1,67 @@
+"""The services profile: real servers on 127.0.0.1, as on the test machine and in CI.
+
+PostgreSQL, Redis and RabbitMQ run on the machine; Azurite (Blob API) and
+cosmosdb-server (Cosmos DB API) are started by `make test` from package.json.
+"""
+from .base import DATA_DIR, env
+
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+# Azurite's documented development account; it is public and only ever local.
+AZURITE_CONNECTION_STRING = (
+    "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
+    "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
+    "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;"
+)
+# cosmosdb-server accepts any base64 key; this one matches the Cosmos emulator's.
+COSMOS_EMULATOR_KEY = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw=="
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/polyglot_site"),
+}
+
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+
+STORAGES = {
+    "default": {
+        "BACKEND": "storages.backends.azure_storage.AzureStorage",
+        "OPTIONS": {
+            "connection_string": env.str(
+                "AZURE_STORAGE_CONNECTION_STRING", default=AZURITE_CONNECTION_STRING
+            ),
+            "azure_container": env.str("AZURE_STORAGE_CONTAINER", default="media"),
+        },
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+POLYGLOT_STORES = {
+    "documents": {
+        "BACKEND": "apps.stores.documents.cosmos.CosmosDocumentStore",
+        "OPTIONS": {
+            "endpoint": env.str("COSMOS_ENDPOINT", default="https://127.0.0.1:8081"),
+            "key": env.str("COSMOS_KEY", default=COSMOS_EMULATOR_KEY),
+            "database": env.str("COSMOS_DATABASE", default="polyglot_site"),
+            # cosmosdb-server serves a self-signed certificate.
+            "verify_tls": env.bool("COSMOS_VERIFY_TLS", default=False),
+        },
+    },
+    "graph": {
+        "BACKEND": "apps.stores.graph.sqlite.SQLiteGraphStore",
+        "OPTIONS": {"path": str(DATA_DIR / "graph.sqlite3")},
+    },
+    "search": {
+        "BACKEND": "apps.stores.search.tantivy.TantivySearchBackend",
+        "OPTIONS": {"path": str(DATA_DIR / "search")},
+    },
+}
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="amqp://guest:guest@127.0.0.1:5672//")
