@@ -15,4 +15,5 @@ class StoresConfig(AppConfig):
     verbose_name = "Stores"
 
     def ready(self):
+        from . import checks  # noqa: F401 - registers the system checks
         setting_changed.connect(reset_stores, dispatch_uid="apps.stores.reset_stores")

@@ -7,7 +7,7 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import env
+from .base import STATICFILES_STORAGE_BACKEND, env
 
 REQUIRED_VARIABLES = [
     "DJANGO_SECRET_KEY",
@@ -71,7 +71,7 @@ STORAGES = {
             "azure_container": env.str("AZURE_STORAGE_CONTAINER", default="media"),
         },
     },
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": STATICFILES_STORAGE_BACKEND,
 }
 
 POLYGLOT_STORES = {

@@ -85,6 +85,13 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
+# Hashed, compressed static files (run collectstatic first, as the Dockerfile does).
+STATIC_MANIFEST = env.bool("DJANGO_STATIC_MANIFEST", default=POLYGLOT_PROFILE == "azure")
+STATICFILES_STORAGE_BACKEND = {
+    "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    if STATIC_MANIFEST
+    else "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -112,6 +119,7 @@ CELERY_TASK_IGNORE_RESULT = True
 # A request must never hang on a broker that is down: the outbox keeps the
 # event and the relay delivers it later.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 
 LOGGING = {

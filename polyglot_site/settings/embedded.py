@@ -1,5 +1,5 @@
 """The embedded profile: everything in files under DATA_DIR, no server at all."""
-from .base import DATA_DIR, env
+from .base import DATA_DIR, STATICFILES_STORAGE_BACKEND, env
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -30,7 +30,7 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(DATA_DIR / "media")},
     },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": STATICFILES_STORAGE_BACKEND,
 }
 
 POLYGLOT_STORES = {

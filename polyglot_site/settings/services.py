@@ -3,7 +3,7 @@
 PostgreSQL, Redis and RabbitMQ run on the machine; Azurite (Blob API) and
 cosmosdb-server (Cosmos DB API) are started by `make test` from package.json.
 """
-from .base import DATA_DIR, env
+from .base import DATA_DIR, STATICFILES_STORAGE_BACKEND, env
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -40,7 +40,7 @@ STORAGES = {
             "azure_container": env.str("AZURE_STORAGE_CONTAINER", default="media"),
         },
     },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": STATICFILES_STORAGE_BACKEND,
 }
 
 POLYGLOT_STORES = {

@@ -1,0 +1,47 @@
+# The two commands of the README: `make run` and `make test`. Both set up
+# everything they need on a fresh clone (Python 3.11, Node 20, the registries).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test install install-node migrate worker lint clean help
+
+help:
+	@echo "make run    - the site on the embedded profile with demo data, at http://127.0.0.1:$(PORT)/"
+	@echo "make test   - install, start the local stand-ins, run every test"
+	@echo "make worker - a Celery worker (services profile)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the pinned requirements change.
+$(VENV)/.installed: requirements/base.txt requirements/dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --progress-bar off -r requirements/dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed
+
+install-node: node_modules/.installed
+
+run: install
+	POLYGLOT_PROFILE=embedded $(BIN)/python manage.py migrate --noinput
+	POLYGLOT_PROFILE=embedded $(BIN)/python manage.py stores init
+	POLYGLOT_PROFILE=embedded $(BIN)/python manage.py seed_demo --admin
+	@echo "Serving the shop at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	POLYGLOT_PROFILE=embedded $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install install-node
+	bash scripts/test.sh
+
+worker: install
+	$(BIN)/celery -A polyglot_site worker --loglevel=info
+
+clean:
+	rm -rf $(VENV) node_modules var staticfiles .pytest_cache

@@ -1,0 +1,20 @@
+from django.contrib import admin
+
+from .models import Category, Product
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name",)
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("name", "sku", "category", "price", "status", "version", "updated_at")
+    list_filter = ("status", "category")
+    search_fields = ("name", "sku")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("version", "created_at", "updated_at")
+    list_select_related = ("category",)

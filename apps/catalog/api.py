@@ -1,0 +1,39 @@
+from rest_framework import routers, viewsets
+
+from . import services
+from .models import Product
+from .serializers import ProductSerializer
+
+
+class ProductViewSet(viewsets.ModelViewSet):
+    """Products. ``?q=words`` searches the catalogue the way the site's search box does.
+
+    Anyone may read; creating, changing and deleting take the product permissions.
+    """
+
+    serializer_class = ProductSerializer
+    queryset = Product.objects.select_related("category")
+
+    def get_queryset(self):
+        staff = self.request.user.is_staff
+        if self.action == "list":
+            return services.search_products(
+                self.request.query_params.get("q", ""),
+                per_page=self.paginator.get_page_size(self.request),
+                active_only=not staff,
+            )
+        queryset = super().get_queryset()
+        return queryset if staff else queryset.active()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.save_product(Product(**serializer.validated_data))
+
+    def perform_update(self, serializer):
+        product = serializer.instance
+        for field, value in serializer.validated_data.items():
+            setattr(product, field, value)
+        services.save_product(product)
+
+
+router = routers.DefaultRouter()
+router.register("products", ProductViewSet, basename="product")

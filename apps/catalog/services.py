@@ -1,0 +1,81 @@
+"""Catalogue reads and commands used by the pages, the API and the admin alike."""
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.utils.text import slugify
+
+from apps.stores import stores
+
+from .models import Product
+
+SEARCH_INDEX = Product.search_index_name
+
+
+class SearchHits:
+    """The products matching a search, as a lazy sequence Django's Paginator can page.
+
+    Each page asks the search store for that page only, then loads the
+    products from their home (SQL) in the order of relevance.
+    """
+
+    def __init__(self, text, *, where=None, per_page=20):
+        self.text = text
+        self.where = where
+        self.per_page = per_page
+        self._total = None
+
+    def _search(self, page):
+        results = stores["search"].search(
+            SEARCH_INDEX, self.text, where=self.where, page=page, page_size=self.per_page
+        )
+        self._total = results.total
+        return results
+
+    def count(self):
+        if self._total is None:
+            self._search(1)
+        return self._total
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            raise TypeError("SearchHits is paged by slices of whole pages.")
+        start = key.start or 0
+        page = start // self.per_page + 1
+        return Product.objects.select_related("category").in_order_of(self._search(page).ids)
+
+
+def search_products(text, *, per_page=20, active_only=True):
+    """Products for the catalogue page and GET /api/products/: search when ``text``
+    is given, else the active products from SQL by name."""
+    text = (text or "").strip()
+    if text:
+        where = {"status": Product.Status.ACTIVE} if active_only else None
+        return SearchHits(text, where=where, per_page=per_page)
+    products = Product.objects.select_related("category")
+    return products.active() if active_only else products.all()
+
+
+def paginate(object_list, page_number, per_page=20):
+    return Paginator(object_list, per_page).get_page(page_number)
+
+
+def unique_slug(name, *, exclude_pk=None):
+    """A slug for ``name`` that no other product has."""
+    base = slugify(name)[:180] or "product"
+    slug, n = base, 2
+    others = Product.objects.exclude(pk=exclude_pk)
+    while others.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def save_product(product):
+    """Save a product (its outbox event rides in the same transaction)."""
+    if not product.slug:
+        product.slug = unique_slug(product.name, exclude_pk=product.pk)
+    product.full_clean()
+    product.save()
+    return product

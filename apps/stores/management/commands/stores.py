@@ -1,0 +1,28 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.stores import stores
+from apps.stores.documents import declared_containers
+from apps.stores.search import declared_indexes
+
+
+class Command(BaseCommand):
+    help = "Work with the configured stores. 'init' creates every declared container and index."
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["init", "show"], help="init: create what is missing; show: list backends")
+
+    def handle(self, *args, action, **options):
+        if action == "show":
+            for alias in stores:
+                self.stdout.write(f"{alias}: {type(stores[alias]).__module__}.{type(stores[alias]).__name__}")
+            return
+        try:
+            for name in declared_containers():
+                stores["documents"].ensure_container(name)
+                self.stdout.write(f"documents: container {name} ready")
+            for name in declared_indexes():
+                stores["search"].ensure_index(name)
+                self.stdout.write(f"search: index {name} ready")
+        except Exception as error:
+            raise CommandError(f"Could not initialise the stores: {error}") from error
+        self.stdout.write(self.style.SUCCESS("Stores ready."))

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# make test: the embedded profile's tests, then the services profile's tests
+# against PostgreSQL, Redis and RabbitMQ on 127.0.0.1 and the stand-ins this
+# script starts. Under CI=true a missing server fails the run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/stand-ins.sh
+trap stop_stand_ins EXIT
+
+PY=.venv/bin/python
+status=0
+
+echo "== Starting the local stand-ins"
+start_stand_ins || status=1
+for service in "PostgreSQL 5432" "Redis 6379" "RabbitMQ 5672"; do
+  set -- $service
+  if ! port_open "$2"; then
+    echo "✗ $1 is not running on 127.0.0.1:$2 (see the README for how to start it)" >&2
+    status=1
+  fi
+done
+if [ "$status" -ne 0 ] && [ "${CI:-}" = "true" ]; then
+  echo "A service the tests need is missing; under CI=true that is a failure." >&2
+  exit 1
+fi
+
+export POLYGLOT_DATA_DIR
+POLYGLOT_DATA_DIR=$(mktemp -d -t polyglot-test-data-XXXXXX)
+trap 'stop_stand_ins; rm -rf "$POLYGLOT_DATA_DIR"' EXIT
+
+echo "== Tests in the embedded profile"
+POLYGLOT_PROFILE=embedded $PY -m pytest -m "not services" "$@" || status=1
+
+echo "== Tests in the services profile (PostgreSQL, RabbitMQ, Celery, Azurite, cosmosdb-server)"
+CELERY_TASK_DEFAULT_QUEUE=polyglot-tests POLYGLOT_PROFILE=services $PY -m pytest -m services "$@" || status=1
+
+exit $status

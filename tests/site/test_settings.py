@@ -1,0 +1,103 @@
+"""The three profiles are chosen by POLYGLOT_PROFILE alone."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from polyglot_site.settings.azure import REQUIRED_VARIABLES
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOW_SETTINGS = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'db': settings.DATABASES['default']['ENGINE'], "
+    "'cache': settings.CACHES['default']['BACKEND'], "
+    "'storage': settings.STORAGES['default']['BACKEND'], "
+    "'stores': {k: v['BACKEND'] for k, v in settings.POLYGLOT_STORES.items()}, "
+    "'eager': getattr(settings, 'CELERY_TASK_ALWAYS_EAGER', False)}))"
+)
+
+
+def load_settings(tmp_path, **env):
+    clean = {k: v for k, v in os.environ.items() if k not in REQUIRED_VARIABLES and not k.startswith("POLYGLOT_")}
+    clean.update(DJANGO_SETTINGS_MODULE="polyglot_site.settings", POLYGLOT_DATA_DIR=str(tmp_path), **env)
+    return subprocess.run(
+        [sys.executable, "-c", SHOW_SETTINGS], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_embedded_is_the_default_and_needs_no_server(tmp_path):
+    result = load_settings(tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["db"] == "django.db.backends.sqlite3"
+    assert shown["stores"]["documents"].endswith("SQLiteDocumentStore")
+    assert shown["stores"]["search"].endswith("TantivySearchBackend")
+    assert shown["stores"]["graph"].endswith("SQLiteGraphStore")
+    assert shown["eager"] is True
+
+
+def test_services_profile_uses_postgres_redis_azurite_and_cosmos(tmp_path):
+    result = load_settings(tmp_path, POLYGLOT_PROFILE="services")
+
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["db"] == "django.db.backends.postgresql"
+    assert shown["cache"] == "django_redis.cache.RedisCache"
+    assert shown["storage"] == "storages.backends.azure_storage.AzureStorage"
+    assert shown["stores"]["documents"].endswith("CosmosDocumentStore")
+    assert shown["eager"] is False
+
+
+def test_azure_profile_names_every_missing_variable_at_once(tmp_path):
+    result = load_settings(tmp_path, POLYGLOT_PROFILE="azure", COSMOS_KEY="set")
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    for name in REQUIRED_VARIABLES:
+        if name != "COSMOS_KEY":
+            assert name in result.stderr
+    assert "COSMOS_KEY," not in result.stderr
+
+
+def test_azure_profile_reads_every_store_from_the_environment(tmp_path):
+    values = {name: "value" for name in REQUIRED_VARIABLES}
+    values.update(
+        REDIS_URL="rediss://:secret@cache.example.net:6380/0",
+        CELERY_BROKER_URL="amqps://user:secret@broker.example.net//",
+        DJANGO_ALLOWED_HOSTS="shop.example.net",
+    )
+
+    result = load_settings(tmp_path, POLYGLOT_PROFILE="azure", **values)
+
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["db"] == "mssql"
+    assert shown["stores"] == {
+        "documents": "apps.stores.documents.cosmos.CosmosDocumentStore",
+        "graph": "apps.stores.graph.gremlin.GremlinGraphStore",
+        "search": "apps.stores.search.azure.AzureSearchBackend",
+    }
+
+
+@pytest.mark.parametrize("profile", ["production", ""])
+def test_unknown_profile_is_refused(tmp_path, profile):
+    result = load_settings(tmp_path, POLYGLOT_PROFILE=profile)
+
+    assert result.returncode != 0
+    assert "is not a profile" in result.stderr
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    import re
+
+    read = set()
+    for path in (ROOT / "polyglot_site" / "settings").glob("*.py"):
+        read |= set(re.findall(r'env\.\w+\(\s*"([A-Z0-9_]+)"', path.read_text()))
+    read |= set(REQUIRED_VARIABLES)
+    listed = set(re.findall(r"^([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
+
+    assert read - listed == set()
