@@ -7,29 +7,10 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import STATICFILES_STORAGE_BACKEND, env
+from .base import AZURE_REQUIRED_VARIABLES, STATICFILES_STORAGE_BACKEND, env
 
-REQUIRED_VARIABLES = [
-    "DJANGO_SECRET_KEY",
-    "DJANGO_ALLOWED_HOSTS",
-    "AZURE_SQL_HOST",
-    "AZURE_SQL_DATABASE",
-    "AZURE_SQL_USER",
-    "AZURE_SQL_PASSWORD",
-    "COSMOS_ENDPOINT",
-    "COSMOS_KEY",
-    "COSMOS_DATABASE",
-    "GREMLIN_ENDPOINT",
-    "GREMLIN_USERNAME",
-    "GREMLIN_KEY",
-    "AZURE_SEARCH_ENDPOINT",
-    "AZURE_SEARCH_KEY",
-    "AZURE_STORAGE_CONNECTION_STRING",
-    "REDIS_URL",
-    "CELERY_BROKER_URL",
-]
 
-missing = [name for name in REQUIRED_VARIABLES if not os.environ.get(name)]
+missing = [name for name in AZURE_REQUIRED_VARIABLES if not os.environ.get(name)]
 if missing:
     raise ImproperlyConfigured(
         "The azure profile needs these environment variables, which are not set: "

@@ -13,6 +13,27 @@ POLYGLOT_PROFILE = env.str("POLYGLOT_PROFILE", default="embedded")
 # Where the embedded stores keep their files (SQLite, tantivy, media).
 DATA_DIR = Path(env.str("POLYGLOT_DATA_DIR", default=str(BASE_DIR / "var")))
 
+# What the azure profile refuses to start without (checked in settings/azure.py).
+AZURE_REQUIRED_VARIABLES = [
+    "DJANGO_SECRET_KEY",
+    "DJANGO_ALLOWED_HOSTS",
+    "AZURE_SQL_HOST",
+    "AZURE_SQL_DATABASE",
+    "AZURE_SQL_USER",
+    "AZURE_SQL_PASSWORD",
+    "COSMOS_ENDPOINT",
+    "COSMOS_KEY",
+    "COSMOS_DATABASE",
+    "GREMLIN_ENDPOINT",
+    "GREMLIN_USERNAME",
+    "GREMLIN_KEY",
+    "AZURE_SEARCH_ENDPOINT",
+    "AZURE_SEARCH_KEY",
+    "AZURE_STORAGE_CONNECTION_STRING",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+]
+
 DEBUG = env.bool("DJANGO_DEBUG", default=POLYGLOT_PROFILE == "embedded")
 SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY",

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from polyglot_site.settings.azure import REQUIRED_VARIABLES
+from polyglot_site.settings.base import AZURE_REQUIRED_VARIABLES as REQUIRED_VARIABLES
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOW_SETTINGS = (
-    "import json, django; from django.conf import settings; django.setup(); "
+    "import json; from django.conf import settings; "
     "print(json.dumps({'db': settings.DATABASES['default']['ENGINE'], "
     "'cache': settings.CACHES['default']['BACKEND'], "
     "'storage': settings.STORAGES['default']['BACKEND'], "

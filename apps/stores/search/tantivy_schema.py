@@ -1,0 +1,180 @@
+"""How an IndexDefinition is laid out in a tantivy index.
+
+Each declared field becomes up to two tantivy fields:
+
+- ``<name>#text``: the words of the value, for full-text search, highlights
+  and autocomplete; present when the field is searchable or autocomplete;
+- ``<name>``: the exact value, typed, indexed and fast, for filters, facets
+  and sorting; present when the field is filterable, a facet or sortable.
+
+So a field that is both searchable text and filterable has a tokenized copy
+and a raw copy. ``id`` is a raw stored field (documents are replaced by id)
+and ``_source`` keeps the whole document as JSON, handed back with the hits.
+"""
+import datetime
+import json
+from decimal import Decimal
+
+import tantivy
+from django.core.serializers.json import DjangoJSONEncoder
+
+from ..exceptions import InvalidQuery
+
+ID = "id"
+SOURCE = "_source"
+TEXT_SUFFIX = "#text"
+WORDS_TOKENIZER = "polyglot_words"
+
+FIELD_TYPES = {
+    "text": tantivy.FieldType.Text,
+    "keyword": tantivy.FieldType.Text,
+    "int": tantivy.FieldType.Integer,
+    "float": tantivy.FieldType.Float,
+    "bool": tantivy.FieldType.Boolean,
+    "datetime": tantivy.FieldType.Date,
+}
+
+
+def words_analyzer():
+    """The analyzer for indexed words and for the words a user types: the same on both sides."""
+    builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+    # Longer "words" are base64 blobs or garbage; tantivy's default drops them too.
+    builder = builder.filter(tantivy.Filter.remove_long(40))
+    return builder.filter(tantivy.Filter.lowercase()).filter(tantivy.Filter.ascii_fold()).build()
+
+
+WORDS = words_analyzer()
+
+
+def values_of(value):
+    """A document value as a list: None is no value, a list or tuple is several."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [v for v in value if v is not None]
+    return [value]
+
+
+def as_text(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _as_datetime(value):
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    elif isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        value = datetime.datetime.combine(value, datetime.time())
+    if not isinstance(value, datetime.datetime):
+        return None
+    # A naive value is taken as UTC, as Django stores it with USE_TZ.
+    if value.tzinfo is None:
+        return value.replace(tzinfo=datetime.timezone.utc)
+    return value.astimezone(datetime.timezone.utc)
+
+
+def _is_whole(number):
+    try:
+        return number == int(number)
+    except (OverflowError, ValueError):  # infinity, NaN
+        return False
+
+
+def exact_value(field, value):
+    """``value`` as the exact field of ``field`` holds it; InvalidQuery if it cannot be."""
+    kind = field.type
+    number = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+    if kind in ("text", "keyword") and (isinstance(value, (str, bool)) or number):
+        return as_text(value)
+    if kind == "int" and number and _is_whole(value):
+        return int(value)
+    if kind == "float" and number:
+        return float(value)
+    if kind == "bool" and isinstance(value, bool):
+        return value
+    if kind == "datetime":
+        converted = _as_datetime(value)
+        if converted is not None:
+            return converted
+    raise InvalidQuery(f"{field.name}: {value!r} is not a {kind} value.")
+
+
+class Layout:
+    """The tantivy schema of one IndexDefinition and the documents that fit it."""
+
+    def __init__(self, definition):
+        self.definition = definition
+        for field in definition.fields:
+            if field.name in (ID, SOURCE) or TEXT_SUFFIX in field.name:
+                raise ValueError(f"Index {definition.name}: {field.name!r} is a name the tantivy backend reserves.")
+        self.schema = self._build_schema()
+
+    @staticmethod
+    def has_text(field):
+        return field.searchable or field.autocomplete
+
+    @staticmethod
+    def has_exact(field):
+        return field.filterable or field.facet or field.sortable
+
+    @staticmethod
+    def text_name(name):
+        return name + TEXT_SUFFIX
+
+    def _build_schema(self):
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field(ID, stored=True, tokenizer_name="raw")
+        builder.add_bytes_field(SOURCE, stored=True)
+        for field in self.definition.fields:
+            if self.has_text(field):
+                builder.add_text_field(self.text_name(field.name), tokenizer_name=WORDS_TOKENIZER)
+            if not self.has_exact(field):
+                continue
+            if field.type in ("text", "keyword"):
+                builder.add_text_field(field.name, fast=True, tokenizer_name="raw")
+            elif field.type == "int":
+                builder.add_integer_field(field.name, indexed=True, fast=True)
+            elif field.type == "float":
+                builder.add_float_field(field.name, indexed=True, fast=True)
+            elif field.type == "bool":
+                builder.add_boolean_field(field.name, indexed=True, fast=True)
+            else:
+                builder.add_date_field(field.name, indexed=True, fast=True)
+        return builder.build()
+
+    def document(self, source):
+        """The tantivy document for one checked search document (a dict with ``id``)."""
+        document = tantivy.Document()
+        document.add_text(ID, source[ID])
+        document.add_bytes(SOURCE, json.dumps(source, cls=DjangoJSONEncoder).encode())
+        for field in self.definition.fields:
+            for value in values_of(source.get(field.name)):
+                if self.has_text(field):
+                    document.add_text(self.text_name(field.name), as_text(value))
+                if self.has_exact(field):
+                    self._add_exact(document, field, exact_value(field, value))
+        return document
+
+    @staticmethod
+    def _add_exact(document, field, value):
+        if field.type in ("text", "keyword"):
+            document.add_text(field.name, value)
+        elif field.type == "int":
+            document.add_integer(field.name, value)
+        elif field.type == "float":
+            document.add_float(field.name, value)
+        elif field.type == "bool":
+            document.add_boolean(field.name, value)
+        else:
+            document.add_date(field.name, value)
+
+    @staticmethod
+    def source(stored):
+        """The original document from a stored tantivy document."""
+        return json.loads(stored.get_first(SOURCE))
