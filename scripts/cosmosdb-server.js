@@ -11,34 +11,52 @@
 // fixed handler must replace the module's export before the server is required.
 const readDocument = require("@vercel/cosmosdb-server/lib/handler/read-document");
 const partitionHeader = require("@vercel/cosmosdb-server/lib/utils/get-partition-from-header");
+const getValue = require("@vercel/cosmosdb-server/lib/utils/get-value").default;
 
 const originalReadDocument = readDocument.default;
 
-// Upstream reads the missing document's partition key from `undefined` and answers
-// 500, which the SDK retries for about half a second before giving up.
-function documentIsMissing(account, req, { dbId, collId, docId }) {
+// Upstream's read of one document has two bugs: a missing document answers 500
+// (it reads the partition key of `undefined`), which the SDK retries for about
+// half a second; and a container partitioned by a nested path such as
+// /owner/id answers 404 for every document (it looks up data["owner/id"]).
+// This finds the document the same way and checks its key along the full path.
+// It returns undefined for the cases upstream already answers correctly.
+function findDocument(account, req, { dbId, collId, docId }) {
   const collection = account.database(dbId).collection(collId);
+  const properties = collection.read();
   const header = partitionHeader.default(req);
-  if (!collection.read() || header === undefined) {
-    return false; // upstream already answers these cases correctly
+  const paths = ((properties && properties.partitionKey) || {}).paths || [];
+  if (!properties || header === undefined || paths.length !== 1) {
+    return undefined;
   }
+  let partitionKey;
   try {
-    const partitionKey = partitionHeader.parsePartitionKey(header, docId);
-    return !collection.document(docId, partitionKey).read();
+    partitionKey = partitionHeader.parsePartitionKey(header, docId);
   } catch (err) {
-    return false; // a malformed header: leave the answer to upstream
+    return undefined; // a malformed header: upstream answers it
   }
+  const data = collection.document(docId, partitionKey).read();
+  const keyPath = paths[0].slice(1).split("/");
+  if (!data || data.id !== docId || getValue(keyPath, data) !== partitionKey) {
+    return null;
+  }
+  return data;
 }
 
 readDocument.default = (account, req, res, params) => {
-  if (documentIsMissing(account, req, params)) {
+  const data = findDocument(account, req, params);
+  if (data === undefined) {
+    return originalReadDocument(account, req, res, params);
+  }
+  if (data === null) {
     res.statusCode = 404;
     return {
       code: "NotFound",
       message: "Entity with the specified id does not exist in the system.",
     };
   }
-  return originalReadDocument(account, req, res, params);
+  res.statusCode = 200;
+  return data;
 };
 
 const { createHttpsServer } = require("@vercel/cosmosdb-server");

@@ -5,13 +5,18 @@ backend implements, so every backend refuses bad input the same way and
 never writes half of it. Documents come back as dicts with the store's
 ``_etag``; keys starting with ``_`` belong to the store.
 """
+import base64
+import binascii
+import hashlib
 import json
 import re
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ..base import StoreBackend
 from ..exceptions import InvalidQuery
-from ..query import FIELD_SEGMENT, as_filter
+from ..query import FIELD_SEGMENT, OPERATORS, Condition, as_filter, parse_lookup
 from ..metrics import timed
 
 CONTAINER_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
@@ -90,8 +95,12 @@ def clean_document(document):
     doc_id = document.get("id")
     if not isinstance(doc_id, str) or not doc_id:
         raise ValueError("A document needs a non-empty string 'id'.")
-    if len(doc_id) > 255 or any(c in doc_id for c in "/\\?#"):
-        raise ValueError("A document id has at most 255 characters and none of / \\ ? #.")
+    # Cosmos DB refuses these ids, so every backend does.
+    if len(doc_id) > 255 or any(c in doc_id for c in "/\\?#\t\r\n") or doc_id.endswith(" "):
+        raise ValueError(
+            "A document id has at most 255 characters, none of / \\ ? # tab or line breaks, "
+            "and does not end with a space."
+        )
     cleaned = {k: v for k, v in document.items() if not k.startswith("_")}
     try:
         json.dumps(cleaned, allow_nan=False)
@@ -115,6 +124,58 @@ def check_order_by(order_by):
     return checked
 
 
+def checked_condition(condition):
+    """Check a Condition again before a backend compiles it.
+
+    Q accepts Condition objects built by hand, which skip parse_lookup; a
+    backend that writes field names into its query text must not trust them.
+    """
+    path = condition.path
+    if not isinstance(path, tuple) or not path or not all(
+        isinstance(p, str) and FIELD_SEGMENT.match(p) for p in path
+    ):
+        raise InvalidQuery(f"{path!r} is not a field path (letters, digits and _ only).")
+    if condition.op not in OPERATORS:
+        raise InvalidQuery(f"Unknown operator {condition.op!r}; use one of {', '.join(OPERATORS)}.")
+    checked = parse_lookup("__".join((*path, condition.op)), condition.value)
+    return Condition(path, condition.op, checked.value)
+
+
+def fingerprint(*parts):
+    """A short digest of a query, so a continuation token only resumes the query it came from."""
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def encode_continuation(query_fingerprint, position):
+    """An opaque, URL-safe token holding a backend's position in one query."""
+    raw = json.dumps({"q": query_fingerprint, "p": position}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_continuation(token, query_fingerprint):
+    """The position stored in ``token``; InvalidQuery if it is malformed or from another query."""
+    try:
+        state = json.loads(base64.urlsafe_b64decode(token.encode()))
+    except (binascii.Error, ValueError, UnicodeError):
+        raise InvalidQuery("The continuation token is malformed.") from None
+    if not isinstance(state, dict) or "p" not in state:
+        raise InvalidQuery("The continuation token is malformed.")
+    if state.get("q") != query_fingerprint:
+        raise InvalidQuery("The continuation token belongs to another query.")
+    return state["p"]
+
+
+# The timer of the call running on this thread, so a backend's hooks can add
+# what only they know (Cosmos DB's request charge) without changing signatures.
+_current = threading.local()
+
+
+def current_operation():
+    """The ``timed`` object of the store call running on this thread, or None."""
+    return getattr(_current, "operation", None)
+
+
 class DocumentStore(StoreBackend):
     """Base class of document stores. Backends implement the ``_`` hooks."""
 
@@ -122,6 +183,16 @@ class DocumentStore(StoreBackend):
     supports_atomic_batch = False
     supports_change_feed_continuation = False
     max_page_size = 1000
+
+    @contextmanager
+    def _timed(self, operation, container):
+        """Time one call, with its timer reachable by the hooks through current_operation()."""
+        with timed(self, operation, container.name) as op:
+            outer, _current.operation = current_operation(), op
+            try:
+                yield op
+            finally:
+                _current.operation = outer
 
     # -- containers -------------------------------------------------------
     def container(self, name):
@@ -138,7 +209,7 @@ class DocumentStore(StoreBackend):
     def ensure_container(self, name):
         """Create the container in the backend if it does not exist yet."""
         container = self.container(name)
-        with timed(self, "ensure_container", container.name):
+        with self._timed("ensure_container", container):
             self._ensure_container(container)
         return container
 
@@ -149,7 +220,7 @@ class DocumentStore(StoreBackend):
     def delete_container(self, name):
         """Remove the container and every document in it."""
         container = self.container(name)
-        with timed(self, "delete_container", container.name):
+        with self._timed("delete_container", container):
             self._delete_container(container)
 
     # -- items ------------------------------------------------------------
@@ -157,7 +228,7 @@ class DocumentStore(StoreBackend):
         """Return the document; NotFound if it does not exist."""
         container = self.container(container)
         check_partition_value(partition_key)
-        with timed(self, "get", container.name):
+        with self._timed("get", container):
             return self._get(container, str(id), partition_key)
 
     def create(self, container, document):
@@ -165,7 +236,7 @@ class DocumentStore(StoreBackend):
         container = self.container(container)
         document = clean_document(document)
         partition = container.partition_key_of(document)
-        with timed(self, "create", container.name):
+        with self._timed("create", container):
             return self._create(container, document, partition)
 
     def upsert(self, container, document, *, if_match=None):
@@ -173,7 +244,7 @@ class DocumentStore(StoreBackend):
         container = self.container(container)
         document = clean_document(document)
         partition = container.partition_key_of(document)
-        with timed(self, "upsert", container.name):
+        with self._timed("upsert", container):
             return self._upsert(container, document, partition, if_match)
 
     def replace(self, container, document, *, if_match=None):
@@ -181,14 +252,14 @@ class DocumentStore(StoreBackend):
         container = self.container(container)
         document = clean_document(document)
         partition = container.partition_key_of(document)
-        with timed(self, "replace", container.name):
+        with self._timed("replace", container):
             return self._replace(container, document, partition, if_match)
 
     def delete(self, container, id, partition_key, *, if_match=None):
         """Delete a document; NotFound if absent, PreconditionFailed if stale."""
         container = self.container(container)
         check_partition_value(partition_key)
-        with timed(self, "delete", container.name):
+        with self._timed("delete", container):
             self._delete(container, str(id), partition_key, if_match)
 
     def bulk_upsert(self, container, documents):
@@ -196,7 +267,7 @@ class DocumentStore(StoreBackend):
         container = self.container(container)
         cleaned = [clean_document(d) for d in documents]
         pairs = [(d, container.partition_key_of(d)) for d in cleaned]
-        with timed(self, "bulk_upsert", container.name):
+        with self._timed("bulk_upsert", container):
             return self._bulk_upsert(container, pairs)
 
     # -- queries ----------------------------------------------------------
@@ -215,7 +286,7 @@ class DocumentStore(StoreBackend):
             raise InvalidQuery(f"limit is a whole number from 1 to {self.max_page_size}.")
         if continuation is not None and not isinstance(continuation, str):
             raise InvalidQuery("continuation is the string token of a previous page.")
-        with timed(self, "query", container.name):
+        with self._timed("query", container):
             return self._query(container, where, partition_key, order, limit, continuation)
 
     def count(self, container, where=None, *, partition_key=None):
@@ -224,7 +295,7 @@ class DocumentStore(StoreBackend):
         where = as_filter(where)
         if partition_key is not None:
             check_partition_value(partition_key)
-        with timed(self, "count", container.name):
+        with self._timed("count", container):
             return self._count(container, where, partition_key)
 
     # -- hooks for backends ------------------------------------------------

@@ -1,0 +1,307 @@
+"""The embedded document store: every container in one SQLite file, queried with JSON1.
+
+One table holds all documents, keyed by (container, partition key, id); a
+container exists as soon as it holds a document, so "creating" one costs
+nothing. Filters compile to SQL in which every value and every JSON path is a
+``?`` parameter. Comparisons follow Cosmos DB: a value only matches a field of
+the same JSON type, so the number 10 does not match the string "10".
+"""
+import json
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..exceptions import Conflict, InvalidQuery, NotFound, PreconditionFailed
+from ..query import Q
+from .base import (
+    DocumentStore,
+    Page,
+    checked_condition,
+    decode_continuation,
+    encode_continuation,
+    fingerprint,
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    container TEXT NOT NULL,
+    partition_key TEXT NOT NULL,  -- the key as JSON text: 5 and "5" are different partitions
+    id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    etag TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    PRIMARY KEY (container, partition_key, id)
+);
+CREATE INDEX IF NOT EXISTS documents_by_id ON documents (container, id);
+"""
+
+INSERT = "INSERT INTO documents (container, partition_key, id, body, etag, ts) VALUES (?, ?, ?, ?, ?, ?)"
+UPSERT = INSERT + """
+ON CONFLICT (container, partition_key, id)
+DO UPDATE SET body = excluded.body, etag = excluded.etag, ts = excluded.ts
+"""
+
+# json_type() names per Python value; Cosmos DB compares only values of one type.
+NUMBER_TYPES = "('integer', 'real')"
+BOOLEAN_TYPES = "('true', 'false')"
+COMPARISONS = {"eq": "=", "ne": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+# Cosmos DB's order across types: undefined, null, booleans, numbers, strings, arrays, objects.
+TYPE_RANK = (
+    "CASE json_type(body, ?) WHEN 'null' THEN 1 WHEN 'false' THEN 2 WHEN 'true' THEN 2 "
+    "WHEN 'integer' THEN 3 WHEN 'real' THEN 3 WHEN 'text' THEN 4 WHEN 'array' THEN 5 "
+    "WHEN 'object' THEN 6 ELSE 0 END"
+)
+INT64 = 2**63 - 1
+# Seconds a writer waits for another connection's write lock before giving up.
+BUSY_TIMEOUT = 30
+
+
+def partition_column(value):
+    """The partition key as JSON text, so 5 and "5" stay apart and 5.0 equals 5."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return json.dumps(value)
+
+
+def json_path(path):
+    # Segments were checked against FIELD_SEGMENT; the path still travels as a parameter.
+    return "$." + ".".join(path)
+
+
+def sql_value(value):
+    # SQLite integers are 64-bit; JSON numbers beyond that are doubles anyway.
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT64:
+        return float(value)
+    return value
+
+
+def value_types(value):
+    if isinstance(value, bool):
+        return BOOLEAN_TYPES
+    if isinstance(value, (int, float)):
+        return NUMBER_TYPES
+    return "('text')"
+
+
+def compile_comparison(path, op, value, params):
+    if value is None:
+        # JSON null only equals null; json_extract() turns it into SQL NULL, so test the type.
+        if op in ("eq", "lte", "gte"):
+            params.append(path)
+            return "json_type(body, ?) = 'null'"
+        return "0"
+    params.extend((path, path, sql_value(value)))
+    return f"(json_type(body, ?) IN {value_types(value)} AND json_extract(body, ?) {COMPARISONS[op]} ?)"
+
+
+def compile_condition(condition, params):
+    condition = checked_condition(condition)
+    path, op, value = json_path(condition.path), condition.op, condition.value
+    if op in COMPARISONS:
+        return compile_comparison(path, op, value, params)
+    if op == "in":
+        return "(" + " OR ".join(compile_comparison(path, "eq", v, params) for v in value) + ")"
+    if op == "contains":
+        # A substring of a string, or an element of an array, as CONTAINS/ARRAY_CONTAINS in Cosmos DB.
+        params.extend((path, path, value, path, path, value))
+        return (
+            "((json_type(body, ?) = 'text' AND instr(json_extract(body, ?), ?) > 0) OR "
+            "(json_type(body, ?) = 'array' AND EXISTS (SELECT 1 FROM json_each(body, ?) AS element "
+            "WHERE element.type = 'text' AND element.value = ?)))"
+        )
+    if op == "startswith":
+        # substr() rather than LIKE, whose % and _ would be wildcards inside the value.
+        params.extend((path, path, value, value))
+        return "(json_type(body, ?) = 'text' AND substr(json_extract(body, ?), 1, length(?)) = ?)"
+    params.append(path)
+    return "json_type(body, ?) IS NOT NULL" if value else "json_type(body, ?) IS NULL"
+
+
+def compile_filter(node, params):
+    """SQL for a Q tree; appends the values its ``?`` placeholders take to ``params``."""
+    if not isinstance(node, Q):
+        return compile_condition(node, params)
+    parts = [compile_filter(child, params) for child in node.children]
+    if not parts:
+        return "1" if node.connector == Q.AND else "0"
+    return "(" + (" AND " if node.connector == Q.AND else " OR ").join(parts) + ")"
+
+
+def compile_order(order, params):
+    terms = []
+    for path, descending in order:
+        direction = " DESC" if descending else ""
+        params.extend((json_path(path), json_path(path)))
+        terms += [TYPE_RANK + direction, "json_extract(body, ?)" + direction]
+    # id then partition: a total order, so offsets page without gaps or repeats.
+    return " ORDER BY " + ", ".join(terms + ["id", "partition_key"])
+
+
+def stored(document, etag, ts):
+    return {**document, "_etag": etag, "_ts": ts}
+
+
+class SQLiteDocumentStore(DocumentStore):
+    """Documents in one SQLite file (WAL), shared safely by threads and processes.
+
+    Each thread has its own connection. Read-modify-write runs in ``BEGIN
+    IMMEDIATE`` transactions and a busy timeout turns a competing writer into
+    a short wait, so two processes can write the same file at once.
+    """
+
+    required_options = ("path",)
+
+    def __init__(self, alias="default", **options):
+        super().__init__(alias, **options)
+        self.path = str(self.options["path"])
+        self._local = threading.local()
+        self._connections = []
+        self._lock = threading.Lock()
+
+    # -- connections ------------------------------------------------------
+    def _db(self):
+        db = getattr(self._local, "db", None)
+        # A forked worker must not share its parent's connection.
+        if db is None or self._local.pid != os.getpid():
+            db = self._connect()
+            self._local.db, self._local.pid = db, os.getpid()
+        return db
+
+    def _connect(self):
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: no implicit transactions, ours are explicit.
+        # check_same_thread=False only so close() can close every thread's connection.
+        db = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+        )
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(SCHEMA)
+        with self._lock:
+            self._connections.append(db)
+        return db
+
+    @contextmanager
+    def _transaction(self):
+        """A write transaction that holds the write lock from its first statement."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self):
+        """Close every thread's connection; the next call opens new ones."""
+        with self._lock:
+            connections, self._connections = self._connections, []
+            self._local = threading.local()
+        for db in connections:
+            db.close()
+
+    # -- containers -------------------------------------------------------
+    def _ensure_container(self, container):
+        self._db()  # the table holds every container; connecting creates it
+
+    def _delete_container(self, container):
+        self._db().execute("DELETE FROM documents WHERE container = ?", (container.name,))
+
+    # -- items ------------------------------------------------------------
+    def _get(self, container, id, partition_key):
+        row = self._db().execute(
+            "SELECT body, etag, ts FROM documents WHERE container = ? AND partition_key = ? AND id = ?",
+            (container.name, partition_column(partition_key), id),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"No {container.name} document {id!r} in partition {partition_key!r}.")
+        return stored(json.loads(row[0]), row[1], row[2])
+
+    def _create(self, container, document, partition_key):
+        etag, ts = uuid.uuid4().hex, int(time.time())
+        try:
+            self._db().execute(INSERT, self._row(container, document, partition_key, etag, ts))
+        except sqlite3.IntegrityError:
+            raise Conflict(
+                f"A {container.name} document {document['id']!r} exists in partition {partition_key!r}."
+            ) from None
+        return stored(document, etag, ts)
+
+    def _upsert(self, container, document, partition_key, if_match):
+        if if_match is None:
+            return self._bulk_upsert(container, [(document, partition_key)])[0]
+        # As in Cosmos DB, the precondition applies to a stored document; a missing one is created.
+        return self._conditional_write(container, document, partition_key, if_match, must_exist=False)
+
+    def _replace(self, container, document, partition_key, if_match):
+        return self._conditional_write(container, document, partition_key, if_match, must_exist=True)
+
+    def _delete(self, container, id, partition_key, if_match):
+        key = (container.name, partition_column(partition_key), id)
+        with self._transaction() as db:
+            self._check_precondition(db, container, key, if_match, must_exist=True)
+            db.execute("DELETE FROM documents WHERE container = ? AND partition_key = ? AND id = ?", key)
+
+    def _bulk_upsert(self, container, pairs):
+        etag_ts = [(uuid.uuid4().hex, int(time.time())) for _ in pairs]
+        rows = [self._row(container, doc, pk, etag, ts) for (doc, pk), (etag, ts) in zip(pairs, etag_ts)]
+        with self._transaction() as db:
+            db.executemany(UPSERT, rows)
+        return [stored(doc, etag, ts) for (doc, _), (etag, ts) in zip(pairs, etag_ts)]
+
+    def _conditional_write(self, container, document, partition_key, if_match, must_exist):
+        etag, ts = uuid.uuid4().hex, int(time.time())
+        row = self._row(container, document, partition_key, etag, ts)
+        with self._transaction() as db:
+            self._check_precondition(db, container, row[:3], if_match, must_exist)
+            db.execute(UPSERT, row)
+        return stored(document, etag, ts)
+
+    def _check_precondition(self, db, container, key, if_match, must_exist):
+        found = db.execute(
+            "SELECT etag FROM documents WHERE container = ? AND partition_key = ? AND id = ?", key
+        ).fetchone()
+        if found is None and must_exist:
+            raise NotFound(f"No {container.name} document {key[2]!r} in partition {key[1]}.")
+        if found is not None and if_match is not None and found[0] != if_match:
+            raise PreconditionFailed(
+                f"The {container.name} document {key[2]!r} has changed since it was read."
+            )
+
+    @staticmethod
+    def _row(container, document, partition_key, etag, ts):
+        body = json.dumps(document, ensure_ascii=False, allow_nan=False)
+        return (container.name, partition_column(partition_key), document["id"], body, etag, ts)
+
+    # -- queries ----------------------------------------------------------
+    def _where(self, container, where, partition_key):
+        params = [container.name]
+        sql = " WHERE container = ?"
+        if partition_key is not None:
+            sql += " AND partition_key = ?"
+            params.append(partition_column(partition_key))
+        if where is not None:
+            sql += " AND " + compile_filter(where, params)
+        return sql, params
+
+    def _query(self, container, where, partition_key, order, limit, continuation):
+        sql, params = self._where(container, where, partition_key)
+        sql = "SELECT body, etag, ts FROM documents" + sql + compile_order(order, params)
+        query = fingerprint(sql, params)
+        offset = 0 if continuation is None else decode_continuation(continuation, query)
+        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+            raise InvalidQuery("The continuation token is malformed.")
+        # One row more than asked tells whether another page exists.
+        rows = self._db().execute(sql + " LIMIT ? OFFSET ?", (*params, limit + 1, offset)).fetchall()
+        items = [stored(json.loads(body), etag, ts) for body, etag, ts in rows[:limit]]
+        more = len(rows) > limit
+        return Page(items, encode_continuation(query, offset + limit) if more else None)
+
+    def _count(self, container, where, partition_key):
+        sql, params = self._where(container, where, partition_key)
+        return self._db().execute("SELECT COUNT(*) FROM documents" + sql, params).fetchone()[0]
