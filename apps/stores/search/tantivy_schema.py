@@ -50,7 +50,7 @@ def values_of(value):
     """A document value as a list: None is no value, a list or tuple is several."""
     if value is None:
         return []
-    if isinstance(value, (list, tuple, set, frozenset)):
+    if isinstance(value, (list, tuple)):
         return [v for v in value if v is not None]
     return [value]
 
@@ -75,13 +75,13 @@ def _as_datetime(value):
         return None
     # A naive value is taken as UTC, as Django stores it with USE_TZ.
     if value.tzinfo is None:
-        return value.replace(tzinfo=datetime.timezone.utc)
-    return value.astimezone(datetime.timezone.utc)
+        return value.replace(tzinfo=datetime.UTC)
+    return value.astimezone(datetime.UTC)
 
 
-def _is_whole(number):
+def _is_int64(number):
     try:
-        return number == int(number)
+        return number == int(number) and -(2**63) <= int(number) < 2**63
     except (OverflowError, ValueError):  # infinity, NaN
         return False
 
@@ -92,7 +92,7 @@ def exact_value(field, value):
     number = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
     if kind in ("text", "keyword") and (isinstance(value, (str, bool)) or number):
         return as_text(value)
-    if kind == "int" and number and _is_whole(value):
+    if kind == "int" and number and _is_int64(value):
         return int(value)
     if kind == "float" and number:
         return float(value)
@@ -102,7 +102,7 @@ def exact_value(field, value):
         converted = _as_datetime(value)
         if converted is not None:
             return converted
-    raise InvalidQuery(f"{field.name}: {value!r} is not a {kind} value.")
+    raise InvalidQuery(f"{field.name}: {value!r} is not a valid {kind} value.")
 
 
 class Layout:
@@ -112,7 +112,7 @@ class Layout:
         self.definition = definition
         for field in definition.fields:
             if field.name in (ID, SOURCE) or TEXT_SUFFIX in field.name:
-                raise ValueError(f"Index {definition.name}: {field.name!r} is a name the tantivy backend reserves.")
+                raise ValueError(f"Index {definition.name}: {field.name!r} is reserved by tantivy's backend.")
         self.schema = self._build_schema()
 
     @staticmethod
@@ -152,7 +152,10 @@ class Layout:
         """The tantivy document for one checked search document (a dict with ``id``)."""
         document = tantivy.Document()
         document.add_text(ID, source[ID])
-        document.add_bytes(SOURCE, json.dumps(source, cls=DjangoJSONEncoder).encode())
+        try:
+            document.add_bytes(SOURCE, json.dumps(source, cls=DjangoJSONEncoder).encode())
+        except TypeError as e:
+            raise InvalidQuery(f"Search document {source[ID]!r} is not JSON: {e}") from e
         for field in self.definition.fields:
             for value in values_of(source.get(field.name)):
                 if self.has_text(field):

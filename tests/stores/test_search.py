@@ -1,0 +1,475 @@
+"""The search contract, run against every search backend (one fixture parametrized over them).
+
+Backend-specific behaviour (tantivy's single-writer lock, readers in other
+processes) is tested at the end.
+"""
+import multiprocessing
+import threading
+import time
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from apps.stores.exceptions import InvalidQuery, Unavailable
+from apps.stores.query import Q
+from apps.stores.search import IndexDefinition, declare_index
+from apps.stores.search.base import MAX_QUERY_LENGTH
+from apps.stores.search.index import IndexedField
+from apps.stores.search.tantivy import TantivySearchBackend
+
+INDEX = declare_index(
+    IndexDefinition(
+        "contract-goods",
+        fields=(
+            IndexedField(
+                "name", "text", searchable=True, boost=3, filterable=True, sortable=True, autocomplete=True
+            ),
+            IndexedField("description", "text", searchable=True),
+            IndexedField("category", "keyword", filterable=True, facet=True),
+            IndexedField("tags", "keyword", filterable=True, facet=True),
+            IndexedField("price", "float", filterable=True, sortable=True, facet=True),
+            IndexedField("stock", "int", filterable=True, sortable=True),
+            IndexedField("in_stock", "bool", filterable=True, facet=True),
+            IndexedField("added", "datetime", filterable=True, sortable=True),
+        ),
+    )
+)
+
+GOODS = [
+    {"id": "p1", "name": "Red apple", "description": "A crisp fruit from the orchard", "category": "fruit",
+     "tags": ["fresh", "sale"], "price": 1.5, "stock": 30, "in_stock": True,
+     "added": "2024-01-05T10:00:00+00:00"},
+    {"id": "p2", "name": "Green pear", "description": "Juicy, tastes of apple and honey", "category": "fruit",
+     "tags": ["fresh"], "price": 2.0, "stock": 0, "in_stock": False, "added": "2024-02-01T09:00:00+00:00"},
+    {"id": "p3", "name": "Apple pie", "description": "Baked every morning", "category": "bakery",
+     "tags": ["sale"], "price": 7.25, "stock": 4, "in_stock": True, "added": "2024-03-10T12:00:00+00:00"},
+    {"id": "p4", "name": "Crème brûlée", "description": "Caramel custard", "category": "bakery",
+     "price": 5.0, "stock": 12, "in_stock": True},
+    {"id": "p5", "name": "Walnut bread", "description": "Sourdough with walnuts", "category": "Bakery",
+     "tags": [], "price": 3.5, "stock": 7, "in_stock": True},
+]
+
+
+def tantivy_backend(tmp_path, **options):
+    return TantivySearchBackend(alias="test", path=str(tmp_path / "search"), **options)
+
+
+BACKENDS = {"tantivy": tantivy_backend}
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def search(request, tmp_path):
+    backend = BACKENDS[request.param](tmp_path)
+    backend.ensure_index(INDEX)
+    yield backend
+    backend.close()
+
+
+@pytest.fixture
+def goods(search):
+    search.index_documents(INDEX, GOODS)
+    return search
+
+
+def ids(results):
+    return sorted(results.ids)
+
+
+# -- indexing ----------------------------------------------------------------
+def test_indexed_documents_come_back_whole(goods):
+    results = goods.search("contract-goods", page_size=10)
+
+    assert results.total == 5
+    assert {hit.id: hit.document for hit in results.hits} == {doc["id"]: doc for doc in GOODS}
+
+
+def test_indexing_the_same_id_replaces_the_document(goods):
+    goods.index_documents(INDEX, [{**GOODS[0], "name": "Golden quince"}])
+
+    assert goods.count(INDEX) == 5
+    assert goods.search(INDEX, "quince").ids == ["p1"]
+    assert goods.search(INDEX, "red").ids == []
+
+
+def test_the_last_of_two_documents_with_one_id_in_a_batch_wins(search):
+    search.index_documents(INDEX, [{"id": "x", "name": "First"}, {"id": "x", "name": "Second"}])
+
+    assert search.count(INDEX) == 1
+    assert search.search(INDEX).hits[0].document["name"] == "Second"
+
+
+def test_fields_the_index_does_not_declare_are_dropped(search):
+    search.index_documents(INDEX, [{"id": "x", "name": "Box", "secret": "hunter2"}])
+
+    assert search.search(INDEX).hits[0].document == {"id": "x", "name": "Box"}
+
+
+def test_a_document_without_a_string_id_is_refused(search):
+    with pytest.raises(ValueError):
+        search.index_documents(INDEX, [{"id": 7, "name": "Box"}])
+
+
+def test_a_value_of_the_wrong_type_is_refused_and_nothing_is_written(search):
+    with pytest.raises(InvalidQuery, match="stock"):
+        search.index_documents(INDEX, [{"id": "a", "name": "Fine"}, {"id": "b", "stock": "plenty"}])
+
+    assert search.count(INDEX) == 0
+
+
+def test_deleted_documents_are_no_longer_found(goods):
+    goods.delete_documents(INDEX, ["p1", "p3", "not-there"])
+
+    assert goods.count(INDEX) == 3
+    assert goods.search(INDEX, "apple").ids == ["p2"]
+
+
+def test_clear_removes_every_document_and_the_index_stays_usable(goods):
+    goods.clear(INDEX)
+
+    assert goods.count(INDEX) == 0
+    assert goods.search(INDEX).total == 0
+    goods.index_documents(INDEX, GOODS[:1])
+    assert goods.count(INDEX) == 1
+
+
+def test_an_undeclared_index_name_is_invalid(search):
+    with pytest.raises(InvalidQuery, match="Unknown search index"):
+        search.search("no-such-index", "apple")
+
+
+# -- text --------------------------------------------------------------------
+def test_a_match_in_a_boosted_field_ranks_first(search):
+    search.index_documents(INDEX, [
+        {"id": "in-description", "name": "Plain box", "description": "walnut"},
+        {"id": "in-name", "name": "Walnut", "description": "plain box"},
+    ])
+
+    assert search.search(INDEX, "walnut").ids == ["in-name", "in-description"]
+
+
+def test_every_word_of_the_text_must_match(goods):
+    assert goods.search(INDEX, "red apple").ids == ["p1"]
+    assert ids(goods.search(INDEX, "apple")) == ["p1", "p2", "p3"]
+
+
+def test_text_matches_regardless_of_case_and_accents(goods):
+    assert goods.search(INDEX, "CREME brulee").ids == ["p4"]
+
+
+def test_a_one_letter_typo_still_finds_the_word(goods):
+    if not goods.supports_fuzzy:
+        pytest.skip("backend has no fuzzy matching")
+    assert goods.search(INDEX, "wallnut").ids == ["p5"]
+
+
+def test_typos_are_tried_only_when_the_exact_words_find_nothing(search):
+    if not search.supports_fuzzy:
+        pytest.skip("backend has no fuzzy matching")
+    search.index_documents(INDEX, [{"id": "plural", "name": "Walnuts"}, {"id": "singular", "name": "Walnut"}])
+
+    assert search.search(INDEX, "walnut").ids == ["singular"]
+    assert ids(search.search(INDEX, "walnutz")) == ["plural", "singular"]
+
+
+def test_blank_text_lists_every_document(goods):
+    assert goods.search(INDEX, "   ").total == 5
+    assert goods.search(INDEX, None).total == 5
+
+
+def test_highlights_mark_the_matched_words_as_escaped_html(search):
+    if not search.supports_highlights:
+        pytest.skip("backend has no highlights")
+    search.index_documents(INDEX, [{"id": "x", "name": "<b>Apple</b> & co", "description": "no match here"}])
+
+    hit = search.search(INDEX, "apple", highlight=True).hits[0]
+
+    assert hit.highlights == {"name": ["&lt;b&gt;<em>Apple</em>&lt;/b&gt; &amp; co"]}
+
+
+def test_no_highlights_unless_asked(goods):
+    assert all(hit.highlights == {} for hit in goods.search(INDEX, "apple").hits)
+
+
+HOSTILE = [
+    '"', '"unbalanced', "') or ('", ") OR (1=1", "*:*", "*", "?", "name:apple", "apple AND NOT pear",
+    "+apple -pear", "title:(a OR b)^10", "[1 TO 5]", "{a TO z}", "apple~2", "/.*/", "\\", "\\\\\"",
+    "x').drop();g.V('", "<script>alert(1)</script>", "🍎 日本語 עברית", "\x00apple", "\u202e\ufeff",
+    "a" * MAX_QUERY_LENGTH, "apple " * (MAX_QUERY_LENGTH // 6), "(" * MAX_QUERY_LENGTH,
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_text_never_raises(goods, text):
+    goods.search(INDEX, text, where=Q(price__gte=0), facets=["category"], highlight=True)
+    goods.suggest(INDEX, text)
+
+
+def test_query_syntax_in_the_text_is_matched_as_plain_words(goods):
+    goods.index_documents(INDEX, [{"id": "label", "name": "Label reads name: walnut"}])
+
+    assert goods.search(INDEX, "*:*").ids == []
+    assert goods.search(INDEX, "name:walnut").ids == ["label"]
+    assert goods.search(INDEX, "apple OR pear").ids == []
+    assert goods.search(INDEX, "') or ('").ids == []
+
+
+def test_unicode_words_are_found(search):
+    search.index_documents(INDEX, [{"id": "jp", "name": "Tea 日本語"}, {"id": "he", "name": "Tea עברית"}])
+
+    assert search.search(INDEX, "日本語").ids == ["jp"]
+    assert search.search(INDEX, "עברית").ids == ["he"]
+
+
+def test_text_longer_than_the_limit_is_invalid(search):
+    with pytest.raises(InvalidQuery):
+        search.search(INDEX, "a" * (MAX_QUERY_LENGTH + 1))
+
+
+# -- filters -----------------------------------------------------------------
+def test_eq_matches_the_exact_value_only(goods):
+    assert ids(goods.search(INDEX, where={"category": "bakery"})) == ["p3", "p4"]
+    assert goods.search(INDEX, where={"name": "Apple pie"}).ids == ["p3"]
+    assert goods.search(INDEX, where={"name": "apple"}).ids == []
+
+
+def test_eq_on_a_list_field_matches_any_of_its_values(goods):
+    assert ids(goods.search(INDEX, where=Q(tags="sale"))) == ["p1", "p3"]
+
+
+def test_ne_excludes_the_value_and_keeps_documents_without_the_field(goods):
+    assert ids(goods.search(INDEX, where=Q(tags__ne="sale"))) == ["p2", "p4", "p5"]
+
+
+def test_in_matches_any_of_the_values(goods):
+    assert ids(goods.search(INDEX, where=Q(category__in=["fruit", "Bakery"]))) == ["p1", "p2", "p5"]
+
+
+def test_range_filters_on_numbers(goods):
+    assert goods.search(INDEX, where=Q(price__lt=2.0)).ids == ["p1"]
+    assert ids(goods.search(INDEX, where=Q(price__lte=2))) == ["p1", "p2"]
+    assert ids(goods.search(INDEX, where=Q(stock__gt=7))) == ["p1", "p4"]
+    assert ids(goods.search(INDEX, where=Q(stock__gte=7, stock__lte=12))) == ["p4", "p5"]
+
+
+def test_range_filters_on_dates_take_iso_strings_in_any_zone(goods):
+    assert ids(goods.search(INDEX, where=Q(added__gte="2024-02-01T09:00:00Z"))) == ["p2", "p3"]
+    assert goods.search(INDEX, where=Q(added__lt="2024-02-01T10:00:00+01:00")).ids == ["p1"]
+
+
+def test_bool_filter(goods):
+    assert goods.search(INDEX, where=Q(in_stock=False)).ids == ["p2"]
+
+
+def test_exists_and_eq_none_test_for_the_field(goods):
+    assert ids(goods.search(INDEX, where=Q(added__exists=False))) == ["p4", "p5"]
+    assert ids(goods.search(INDEX, where=Q(tags=None))) == ["p4", "p5"]
+    assert ids(goods.search(INDEX, where=Q(added__exists=True))) == ["p1", "p2", "p3"]
+
+
+def test_startswith_is_a_case_sensitive_prefix_of_the_exact_value(goods):
+    goods.index_documents(INDEX, [{"id": "odd", "name": "a.b*(c) [x]\nline"}, {"id": "near", "name": "a-bc"}])
+
+    assert goods.search(INDEX, where=Q(name__startswith="Apple")).ids == ["p3"]
+    assert goods.search(INDEX, where=Q(name__startswith="apple")).ids == []
+    assert goods.search(INDEX, where=Q(name__startswith="a.b*(c) [x]")).ids == ["odd"]
+
+
+def test_startswith_matches_more_than_fifty_distinct_values(search):
+    search.index_documents(INDEX, [{"id": str(n), "name": f"Item {n:03d}"} for n in range(120)])
+
+    assert search.search(INDEX, where=Q(name__startswith="Item "), page_size=1).total == 120
+
+
+def test_filters_combine_with_and_and_or(goods):
+    assert ids(goods.search(INDEX, where=Q(category="fruit") | Q(price__gt=6))) == ["p1", "p2", "p3"]
+    assert goods.search(INDEX, where=Q(category="fruit", in_stock=True)).ids == ["p1"]
+    nested = (Q(category="bakery") & Q(stock__lt=10)) | (Q(tags="fresh") & Q(in_stock=False))
+    assert ids(goods.search(INDEX, where=nested)) == ["p2", "p3"]
+
+
+def test_a_filter_narrows_the_text_search_without_reordering_it(goods):
+    everything = goods.search(INDEX, "apple").ids
+    in_fruit = goods.search(INDEX, "apple", where=Q(category="fruit")).ids
+
+    assert in_fruit == [id for id in everything if id in ("p1", "p2")]
+
+
+@pytest.mark.parametrize("where, message", [
+    (Q(colour="red"), "not a filterable field"),
+    (Q(description="custard"), "not a filterable field"),
+    (Q(stock="many"), "not a valid int value"),
+    (Q(name__gt="M"), "compares numbers and dates"),
+    (Q(in_stock__lt=True), "compares numbers and dates"),
+    (Q(price__startswith="1"), "applies to text fields"),
+    (Q(tags__contains="sal"), "do not offer 'contains'"),
+])
+def test_an_impossible_filter_is_invalid_with_a_clear_message(goods, where, message):
+    with pytest.raises(InvalidQuery, match=message):
+        goods.search(INDEX, where=where)
+
+
+# -- facets, sorting, paging --------------------------------------------------
+def test_facets_count_values_over_the_matched_documents(goods):
+    everything = goods.search(INDEX, facets=["category", "tags", "in_stock"]).facets
+    cheap = goods.search(INDEX, where=Q(price__lt=5), facets=["category"]).facets
+
+    assert everything == {
+        "category": [
+            {"value": "bakery", "count": 2}, {"value": "fruit", "count": 2}, {"value": "Bakery", "count": 1},
+        ],
+        "tags": [{"value": "fresh", "count": 2}, {"value": "sale", "count": 2}],
+        "in_stock": [{"value": True, "count": 4}, {"value": False, "count": 1}],
+    }
+    assert cheap == {"category": [{"value": "fruit", "count": 2}, {"value": "Bakery", "count": 1}]}
+
+
+def test_a_facet_on_an_undeclared_facet_field_is_invalid(goods):
+    with pytest.raises(InvalidQuery, match="not a facet"):
+        goods.search(INDEX, facets=["name"])
+
+
+def test_sort_by_a_field_either_way(goods):
+    assert goods.search(INDEX, order_by="price").ids == ["p1", "p2", "p5", "p4", "p3"]
+    assert goods.search(INDEX, order_by="-price").ids == ["p3", "p4", "p5", "p2", "p1"]
+    assert goods.search(INDEX, order_by=["name"]).ids == ["p3", "p4", "p2", "p1", "p5"]
+
+
+def test_documents_without_the_sort_field_come_last_either_way(goods):
+    assert goods.search(INDEX, order_by="added").ids[3:] == ["p4", "p5"]
+    assert goods.search(INDEX, order_by="-added").ids == ["p3", "p2", "p1", "p4", "p5"]
+
+
+def test_sort_by_several_fields(search):
+    search.index_documents(INDEX, [
+        {"id": "a", "stock": 1, "price": 5.0}, {"id": "b", "stock": 2, "price": 5.0},
+        {"id": "c", "stock": 3, "price": 1.0}, {"id": "d", "stock": 4},
+    ])
+
+    assert search.search(INDEX, order_by=["-price", "stock"]).ids == ["a", "b", "c", "d"]
+    assert search.search(INDEX, order_by=["price", "-stock"], page=2, page_size=2).ids == ["a", "d"]
+
+
+def test_sort_by_an_unsortable_field_is_invalid(goods):
+    with pytest.raises(InvalidQuery, match="not a sortable field"):
+        goods.search(INDEX, order_by="-category")
+
+
+def test_pages_cover_every_hit_once_and_report_the_total(goods):
+    pages = [goods.search(INDEX, order_by="price", page=page, page_size=2) for page in (1, 2, 3, 4)]
+
+    assert [p.ids for p in pages] == [["p1", "p2"], ["p5", "p4"], ["p3"], []]
+    assert {p.total for p in pages} == {5}
+
+
+@pytest.mark.parametrize("paging", [{"page": 0}, {"page": "2"}, {"page_size": 0}, {"page_size": 10_000}])
+def test_impossible_paging_is_invalid(goods, paging):
+    with pytest.raises(InvalidQuery):
+        goods.search(INDEX, **paging)
+
+
+def test_count(goods):
+    assert goods.count(INDEX) == 5
+
+
+# -- suggest -----------------------------------------------------------------
+def test_suggest_completes_words_and_puts_leading_matches_first(goods):
+    assert goods.suggest(INDEX, "ap") == ["Apple pie", "Red apple"]
+    assert goods.suggest(INDEX, "red a") == ["Red apple"]
+    assert goods.suggest(INDEX, "CRÈ") == ["Crème brûlée"]
+    assert goods.suggest(INDEX, "pie ap") == []
+
+
+def test_suggest_returns_distinct_values_up_to_the_limit(search):
+    search.index_documents(INDEX, [{"id": str(n), "name": "Tea cup"} for n in range(5)])
+    search.index_documents(INDEX, [{"id": f"t{n}", "name": f"Teapot {n}"} for n in range(5)])
+
+    assert search.suggest(INDEX, "tea", limit=3) == ["Tea cup", "Teapot 0", "Teapot 1"]
+
+
+def test_suggest_for_a_blank_prefix_is_empty(goods):
+    assert goods.suggest(INDEX, "  ") == []
+    assert goods.suggest(INDEX, "*") == []
+
+
+# -- tantivy ---------------------------------------------------------------
+def test_tantivy_needs_a_path_and_refuses_unknown_options(tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="path"):
+        TantivySearchBackend(alias="t")
+    with pytest.raises(ImproperlyConfigured, match="heap_mb"):
+        TantivySearchBackend(alias="t", path=str(tmp_path), heap_mb=64)
+
+
+def test_tantivy_readers_see_another_instances_commits_at_once(tmp_path):
+    writer, reader = tantivy_backend(tmp_path), tantivy_backend(tmp_path)
+    assert reader.count(INDEX) == 0
+
+    writer.index_documents(INDEX, GOODS)
+
+    assert reader.count(INDEX) == 5
+    assert reader.search(INDEX, "walnut").ids == ["p5"]
+
+
+def _hold_the_writer_lock(folder, seconds, held):
+    import tantivy
+
+    writer = tantivy.Index.open(folder).writer(heap_size=20_000_000)
+    held.set()
+    time.sleep(seconds)
+    writer.wait_merging_threads()
+
+
+def test_tantivy_waits_for_a_writer_lock_held_elsewhere(tmp_path):
+    backend = tantivy_backend(tmp_path, lock_timeout=5)
+    backend.ensure_index(INDEX)
+    held = threading.Event()
+    folder = str(tmp_path / "search" / INDEX.name)
+    holder = threading.Thread(target=_hold_the_writer_lock, args=(folder, 0.5, held))
+    holder.start()
+    held.wait()
+    started = time.monotonic()
+
+    backend.index_documents(INDEX, GOODS)
+
+    holder.join()
+    assert time.monotonic() - started >= 0.3
+    assert backend.count(INDEX) == 5
+
+
+def test_tantivy_gives_up_on_a_lock_held_past_the_timeout(tmp_path):
+    backend = tantivy_backend(tmp_path, lock_timeout=0.2)
+    backend.ensure_index(INDEX)
+    held = threading.Event()
+    folder = str(tmp_path / "search" / INDEX.name)
+    holder = threading.Thread(target=_hold_the_writer_lock, args=(folder, 1.0, held))
+    holder.start()
+    held.wait()
+
+    with pytest.raises(Unavailable, match="locked by another writer"):
+        backend.index_documents(INDEX, GOODS)
+    holder.join()
+
+
+def _write_batches(path, worker, batches, ready):
+    backend = TantivySearchBackend(alias=f"worker-{worker}", path=path, lock_timeout=30)
+    ready.wait()
+    for batch in range(batches):
+        batch_of_five = [{"id": f"{worker}-{batch}-{n}", "name": f"Item {n}", "stock": n} for n in range(5)]
+        backend.index_documents(INDEX, batch_of_five)
+
+
+@pytest.mark.slow
+def test_tantivy_two_processes_writing_at_once_both_succeed(tmp_path):
+    context = multiprocessing.get_context("spawn")
+    ready = context.Barrier(2)
+    path = str(tmp_path / "search")
+    workers = [context.Process(target=_write_batches, args=(path, n, 20, ready)) for n in (1, 2)]
+
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+
+    assert [worker.exitcode for worker in workers] == [0, 0]
+    backend = TantivySearchBackend(alias="test", path=path)
+    assert backend.count(INDEX) == 200
+    assert backend.search(INDEX, where=Q(stock=4), page_size=1).total == 40
