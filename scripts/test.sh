@@ -12,10 +12,9 @@ status=0
 
 echo "== Starting the local stand-ins"
 start_stand_ins || status=1
-for service in "PostgreSQL 5432" "Redis 6379" "RabbitMQ 5672"; do
-  set -- $service
-  if ! port_open "$2"; then
-    echo "✗ $1 is not running on 127.0.0.1:$2 (see the README for how to start it)" >&2
+for service in PostgreSQL:5432 Redis:6379 RabbitMQ:5672; do
+  if ! port_open "${service#*:}"; then
+    echo "✗ ${service%:*} is not running on 127.0.0.1:${service#*:} (see the README for how to start it)" >&2
     status=1
   fi
 done

@@ -15,15 +15,17 @@ class ProductViewSet(viewsets.ModelViewSet):
     queryset = Product.objects.select_related("category")
 
     def get_queryset(self):
-        staff = self.request.user.is_staff
-        if self.action == "list":
-            return services.search_products(
-                self.request.query_params.get("q", ""),
-                per_page=self.paginator.get_page_size(self.request),
-                active_only=not staff,
-            )
         queryset = super().get_queryset()
-        return queryset if staff else queryset.active()
+        return queryset if self.request.user.is_staff else queryset.active()
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        return services.search_products(
+            self.request.query_params.get("q", ""),
+            per_page=self.paginator.get_page_size(self.request),
+            active_only=not self.request.user.is_staff,
+        )
 
     def perform_create(self, serializer):
         serializer.instance = services.save_product(Product(**serializer.validated_data))
