@@ -1,12 +1,11 @@
 """Projections of the product core (SQL) into the document store and the search index."""
 from apps.stores import stores
 from apps.stores.exceptions import Conflict, NotFound, PreconditionFailed
-from apps.sync.projectors import Projector
+from apps.sync.projectors import Projector, SearchIndexProjector
 
 from .models import Product
 
 CONTAINER = Product.document_container
-INDEX = Product.search_index_name
 MAX_ETAG_RETRIES = 5
 
 
@@ -20,6 +19,7 @@ class ProductDocumentProjector(Projector):
 
     name = "catalog.product.document"
     aggregatetype = Product.outbox_aggregate_type
+    model = Product
 
     def apply(self, event):
         store = stores["documents"]
@@ -50,29 +50,21 @@ class ProductDocumentProjector(Projector):
                 store.delete(CONTAINER, doc["id"], doc["category"], if_match=doc["_etag"])
 
 
-class ProductSearchProjector(Projector):
+class ProductSearchProjector(SearchIndexProjector):
     """Keeps the products index in step with the SQL core."""
 
     name = "catalog.product.search"
     aggregatetype = Product.outbox_aggregate_type
+    model = Product
+    index = Product.search_index_name
 
-    def apply(self, event):
-        search = stores["search"]
-        if event.type == "deleted":
-            search.delete_documents(INDEX, [event.aggregateid])
-            return
-        payload = event.payload
-        search.index_documents(
-            INDEX,
-            [
-                {
-                    "id": event.aggregateid,
-                    "name": payload["name"],
-                    "description": payload["description"],
-                    "sku": payload["sku"],
-                    "category": payload["category"],
-                    "status": payload["status"],
-                    "price": float(payload["price"]),
-                }
-            ],
-        )
+    def document(self, aggregateid, payload):
+        return {
+            "id": aggregateid,
+            "name": payload["name"],
+            "description": payload["description"],
+            "sku": payload["sku"],
+            "category": payload["category"],
+            "status": payload["status"],
+            "price": float(payload["price"]),
+        }

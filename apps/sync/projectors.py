@@ -1,26 +1,75 @@
 """Projectors keep a store in step with a home. Domain apps register them in ready():
 
     from apps.sync.projectors import registry
-    registry.register(ProductDocumentProjector())
+    registry.register(ProductSearchProjector())
 
 A projector is idempotent: it receives the event's aggregate id, type,
 payload and version, and an older or repeated version changes nothing.
+Every projector can also be rebuilt from its home: ``home_states()`` yields
+the current state of each record, in the shape of the events it handles.
 """
 from collections import defaultdict
+from dataclasses import dataclass
+
+from apps.stores import stores
+
+
+@dataclass(frozen=True)
+class State:
+    """A record's state as an event carries it: what projectors apply."""
+
+    aggregatetype: str
+    aggregateid: str
+    type: str
+    version: int
+    payload: dict
 
 
 class Projector:
-    """Base class: set ``name`` and ``aggregatetype``, implement apply()."""
+    """Base class: set ``name``, ``aggregatetype`` and, for SQL homes, ``model``; implement apply()."""
 
     name = None
     aggregatetype = None
+    #: The home model (an apps.sync.models.OutboxedModel) when the home is SQL.
+    model = None
 
     def apply(self, event):
-        """Bring the projection up to ``event`` (an OutboxEvent)."""
+        """Bring the projection up to ``event`` (an OutboxEvent or a State)."""
         raise NotImplementedError("subclasses of Projector must provide an apply() method")
+
+    def home_states(self, chunk_size=500):
+        """The current state of every record at its home, for rebuilds and reconciling."""
+        if self.model is None:
+            raise NotImplementedError(f"{self!r} has no SQL home model; override home_states().")
+        for instance in self.model._base_manager.order_by("pk").iterator(chunk_size=chunk_size):
+            yield State(
+                aggregatetype=self.aggregatetype,
+                aggregateid=str(instance.pk),
+                type="saved",
+                version=instance.version,
+                payload=instance.outbox_payload(),
+            )
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.name}>"
+
+
+class SearchIndexProjector(Projector):
+    """Projects records into one search index. Subclasses set ``index`` and implement document()."""
+
+    index = None
+    alias = "search"
+
+    def document(self, aggregateid, payload):
+        """The search document for a record's state (a dict with the index's fields)."""
+        raise NotImplementedError("subclasses of SearchIndexProjector must provide a document() method")
+
+    def apply(self, event):
+        search = stores[self.alias]
+        if event.type == "deleted":
+            search.delete_documents(self.index, [event.aggregateid])
+        else:
+            search.index_documents(self.index, [self.document(event.aggregateid, event.payload)])
 
 
 class ProjectorRegistry:
@@ -48,6 +97,9 @@ class ProjectorRegistry:
 
     def names(self):
         return sorted(self._by_name)
+
+    def all(self):
+        return [self._by_name[name] for name in self.names()]
 
 
 registry = ProjectorRegistry()
