@@ -68,3 +68,13 @@ def clean_stores():
     wipe()
     yield stores
     wipe()
+
+
+@pytest.fixture(autouse=True)
+def open_broker_gate():
+    """A test that breaks the broker must not leave later tests' dispatch switched off."""
+    from apps.sync.outbox import broker_gate
+
+    broker_gate.reset()
+    yield
+    broker_gate.reset()

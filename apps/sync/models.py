@@ -3,6 +3,7 @@ import uuid
 
 from django.db import models, router, transaction
 from django.db.models import F
+from django.utils import timezone
 
 
 class OutboxEvent(models.Model):
@@ -71,3 +72,91 @@ class OutboxedModel(models.Model):
             )
 
     save.alters_data = True
+
+
+class Delivery(models.Model):
+    """The delivery of one event to one projection: pending, done, failed or dead.
+
+    Rows are written with the event, in the same transaction, so a committed
+    change always has its deliveries waiting even if dispatch never happens.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed (will retry)"
+        DEAD = "dead", "Dead (needs a redrive)"
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        SKIPPED = "skipped", "Skipped (older or repeated)"
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    projection = models.CharField(max_length=100)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "outbox_delivery"
+        verbose_name_plural = "deliveries"
+        ordering = ["event_id", "projection"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "projection"], name="delivery_once_per_projection"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx"),
+            models.Index(fields=["projection", "status"], name="delivery_projection_idx"),
+        ]
+
+    def __str__(self):
+        return f"event #{self.event_id} → {self.projection}: {self.status}"
+
+
+class ProjectionCursor(models.Model):
+    """The version of one aggregate a projection has reached.
+
+    Updated in the same transaction that marks the delivery done and held
+    locked while the projector runs, so two deliveries of one aggregate never
+    race and an older or repeated event is recognised and skipped.
+    """
+
+    projection = models.CharField(max_length=100)
+    aggregatetype = models.CharField(max_length=100)
+    aggregateid = models.CharField(max_length=255)
+    version = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "outbox_projection_cursor"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["projection", "aggregatetype", "aggregateid"], name="cursor_per_aggregate"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.projection} {self.aggregatetype}:{self.aggregateid} at v{self.version}"
+
+
+class AggregateVersion(models.Model):
+    """Version counters for aggregates whose home is not SQL (documents, graph).
+
+    The event carrying the new state takes its version from here, in the
+    same transaction that writes the event, so versions are gap-free per
+    aggregate and ordered even when two writers race.
+    """
+
+    aggregatetype = models.CharField(max_length=100)
+    aggregateid = models.CharField(max_length=255)
+    version = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        db_table = "outbox_aggregate_version"
+        constraints = [
+            models.UniqueConstraint(fields=["aggregatetype", "aggregateid"], name="one_version_per_aggregate"),
+        ]

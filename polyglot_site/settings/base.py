@@ -143,6 +143,30 @@ CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT",
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 
+# Delivery of outbox events to projections (apps.sync); see apps/sync/conf.py.
+POLYGLOT_SYNC = {
+    # Attempts per event and projection before the delivery is dead (until a redrive).
+    "MAX_ATTEMPTS": env.int("SYNC_MAX_ATTEMPTS", default=8),
+    # Retry n waits about BASE * 2**(n-1) seconds (with jitter), at most MAX.
+    "RETRY_BASE_SECONDS": env.float("SYNC_RETRY_BASE_SECONDS", default=2.0),
+    "RETRY_MAX_SECONDS": env.float("SYNC_RETRY_MAX_SECONDS", default=300.0),
+    # The sweeper leaves younger pending deliveries to the on-commit dispatch.
+    "SWEEP_GRACE_SECONDS": env.float("SYNC_SWEEP_GRACE_SECONDS", default=5.0),
+    "SWEEP_BATCH": env.int("SYNC_SWEEP_BATCH", default=500),
+    # After a failed publish, requests stop trying the broker for this long.
+    "BROKER_RETRY_AFTER_SECONDS": env.float("SYNC_BROKER_RETRY_AFTER_SECONDS", default=10.0),
+    # read-your-writes: how long a read waits for the projection before reading the home.
+    "READ_YOUR_WRITES_WAIT_SECONDS": env.float("SYNC_READ_YOUR_WRITES_WAIT_SECONDS", default=0.5),
+    # bounded staleness: lag beyond this reads the home and logs a warning.
+    "STALENESS_BOUND_SECONDS": env.float("SYNC_STALENESS_BOUND_SECONDS", default=5.0),
+}
+CELERY_BEAT_SCHEDULE = {
+    "sync-sweep-outbox": {
+        "task": "apps.sync.tasks.sweep_outbox",
+        "schedule": env.float("SYNC_SWEEP_INTERVAL_SECONDS", default=5.0),
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,11 +1,11 @@
-"""The outbox: events only inside the change's transaction, Debezium's columns, dispatch after commit."""
+"""The outbox: events only inside the change's transaction, Debezium's columns,
+deliveries written with the event, dispatch after commit."""
 import pytest
 from django.db import connection, transaction
 
-from apps.sync.models import OutboxEvent
-from apps.sync.outbox import emit
-from apps.sync.projectors import Projector, ProjectorRegistry
-from apps.sync.relay import deliver
+from apps.sync.models import Delivery, OutboxEvent
+from apps.sync.outbox import broker_gate, emit
+from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +25,15 @@ def test_the_table_has_debeziums_outbox_columns():
     assert {"id", "aggregatetype", "aggregateid", "type", "payload", "sequence", "version"} <= columns
 
 
+def test_each_registered_projection_gets_a_pending_delivery_with_the_event(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        product = ProductFactory()
+
+    event = OutboxEvent.objects.get(aggregateid=str(product.pk))
+    deliveries = sorted(event.deliveries.values_list("projection", "status"))
+    assert deliveries == [("catalog.product.document", "pending"), ("catalog.product.search", "pending")]
+
+
 def test_dispatch_waits_for_the_commit(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         with transaction.atomic():
@@ -34,42 +43,25 @@ def test_dispatch_waits_for_the_commit(django_capture_on_commit_callbacks):
     assert len(callbacks) == 1
 
 
-def test_a_broker_that_is_down_does_not_fail_the_write(monkeypatch, django_capture_on_commit_callbacks):
+def test_a_broker_that_is_down_fails_no_write_and_is_not_asked_again_at_once(
+    monkeypatch, django_capture_on_commit_callbacks
+):
     from apps.sync import tasks
 
+    calls = []
+
     def refuse(*args, **kwargs):
+        calls.append(args)
         raise ConnectionRefusedError("broker down")
 
     monkeypatch.setattr(tasks.deliver_event, "delay", refuse)
 
     with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            event = emit(aggregatetype="t.thing", aggregateid="1", type="saved", payload={}, version=1)
+        first = ProductFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        second = ProductFactory()
 
-    assert OutboxEvent.objects.filter(sequence=event.sequence).exists()
-
-
-class Recording(Projector):
-    aggregatetype = "t.thing"
-
-    def __init__(self, name, fail=False):
-        self.name, self.fail, self.seen = name, fail, []
-
-    def apply(self, event):
-        if self.fail:
-            raise ConnectionError("store down")
-        self.seen.append(event.version)
-
-
-def test_one_failing_projector_does_not_hold_back_the_others(monkeypatch):
-    from apps.sync import relay
-
-    registry = ProjectorRegistry()
-    broken, healthy = registry.register(Recording("broken", fail=True)), registry.register(Recording("healthy"))
-    monkeypatch.setattr(relay, "registry", registry)
-    event = OutboxEvent(aggregatetype="t.thing", aggregateid="1", type="saved", payload={}, version=4)
-
-    with pytest.raises(ConnectionError):
-        deliver(event)
-
-    assert healthy.seen == [4]
+    assert len(calls) == 1, "the second write skipped the broker that had just failed"
+    assert not broker_gate.is_open()
+    pending = Delivery.objects.filter(status="pending", event__aggregateid__in=[str(first.pk), str(second.pk)])
+    assert pending.count() == 4

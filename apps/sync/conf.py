@@ -1,0 +1,20 @@
+"""Sync settings, read from settings.POLYGLOT_SYNC with these defaults."""
+from django.conf import settings
+
+DEFAULTS = {
+    "MAX_ATTEMPTS": 8,
+    "RETRY_BASE_SECONDS": 2.0,
+    "RETRY_MAX_SECONDS": 300.0,
+    "SWEEP_GRACE_SECONDS": 5.0,
+    "SWEEP_BATCH": 500,
+    "BROKER_RETRY_AFTER_SECONDS": 10.0,
+    "READ_YOUR_WRITES_WAIT_SECONDS": 0.5,
+    "STALENESS_BOUND_SECONDS": 5.0,
+}
+
+
+def sync_setting(name):
+    configured = getattr(settings, "POLYGLOT_SYNC", {})
+    if name not in DEFAULTS:
+        raise KeyError(f"POLYGLOT_SYNC has no setting {name!r}")
+    return configured.get(name, DEFAULTS[name])
