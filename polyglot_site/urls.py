@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(catalog_router.urls)),
     path("api-auth/", include("rest_framework.urls")),
+    path("health/", include("apps.sync.urls")),
     path("", include("apps.catalog.urls")),
 ]

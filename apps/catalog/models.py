@@ -52,6 +52,8 @@ class Product(OutboxedModel):
         index.FilterField("category", facet=True),
         index.FilterField("status", facet=True),
         index.FilterField("price", sortable=True),
+        # The source version, so reconcile can compare the index with SQL.
+        index.FilterField("version"),
     ]
 
     class Meta:
@@ -78,4 +80,5 @@ class Product(OutboxedModel):
             "price": str(self.price),
             "status": self.status,
             "updated_at": self.updated_at.isoformat(),
+            "version": self.version,
         }

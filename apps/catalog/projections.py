@@ -21,6 +21,16 @@ class ProductDocumentProjector(Projector):
     aggregatetype = Product.outbox_aggregate_type
     model = Product
 
+    def projected_versions(self):
+        store, versions, token = stores["documents"], {}, None
+        while True:
+            page = store.query(CONTAINER, limit=1000, continuation=token)
+            for document in page.items:
+                versions[document["id"]] = int(document.get("source_version", 0))
+            if page.continuation is None:
+                return versions
+            token = page.continuation
+
     def apply(self, event):
         store = stores["documents"]
         for _attempt in range(MAX_ETAG_RETRIES):
@@ -67,4 +77,5 @@ class ProductSearchProjector(SearchIndexProjector):
             "category": payload["category"],
             "status": payload["status"],
             "price": float(payload["price"]),
+            "version": payload["version"],
         }

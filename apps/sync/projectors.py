@@ -50,6 +50,10 @@ class Projector:
                 payload=instance.outbox_payload(),
             )
 
+    def projected_versions(self):
+        """{aggregate id: version} of every record the projection holds, for reconcile."""
+        raise NotImplementedError(f"{self!r} cannot list what it holds; override projected_versions().")
+
     def __repr__(self):
         return f"<{type(self).__name__} {self.name}>"
 
@@ -63,6 +67,17 @@ class SearchIndexProjector(Projector):
     def document(self, aggregateid, payload):
         """The search document for a record's state (a dict with the index's fields)."""
         raise NotImplementedError("subclasses of SearchIndexProjector must provide a document() method")
+
+    def projected_versions(self, page_size=100):
+        """Every document in the index with its ``version`` field, page by page."""
+        search, versions, page = stores[self.alias], {}, 1
+        while True:
+            results = search.search(self.index, "", page=page, page_size=page_size)
+            for hit in results.hits:
+                versions[hit.id] = int(hit.document.get("version") or 0)
+            if page * page_size >= results.total:
+                return versions
+            page += 1
 
     def apply(self, event):
         search = stores[self.alias]

@@ -1,0 +1,105 @@
+"""Operator tools over projections: status, rebuild, replay and reconcile.
+
+Each works through a projector's own apply(), so a rebuilt or repaired
+projection holds exactly what live delivery would have written.
+"""
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from .models import OutboxEvent, ProjectionCursor
+from .projectors import State, registry
+
+
+def apply_state(projector, state):
+    """Apply a state whatever the cursor says, then move the cursor up to it (never down)."""
+    with transaction.atomic():
+        cursor, _ = ProjectionCursor.objects.select_for_update().get_or_create(
+            projection=projector.name, aggregatetype=state.aggregatetype, aggregateid=state.aggregateid
+        )
+        projector.apply(state)
+        if state.version > cursor.version:
+            cursor.version = state.version
+            cursor.save(update_fields=["version", "updated_at"])
+
+
+def projector_named(name):
+    try:
+        return registry.get(name)
+    except KeyError:
+        raise ValueError(f"No projection named {name!r}; registered: {', '.join(registry.names())}.") from None
+
+
+def rebuild(projector, progress=None):
+    """Write every record's current home state into the projection, then remove what the
+    home no longer has. Returns how many records were written."""
+    written = 0
+    for state in projector.home_states():
+        apply_state(projector, state)
+        written += 1
+        if progress:
+            progress(1)
+    reconcile(projector, repair=True)
+    return written
+
+
+def replay(since, projection=None, progress=None):
+    """Bring each projection up to the newest event of every aggregate changed since ``since``.
+
+    Applies one event per aggregate (the newest), ignoring cursors, so it also
+    repairs a projection restored from an old backup. Returns how many were applied.
+    """
+    projectors = [projector_named(projection)] if projection else registry.all()
+    newest = {}
+    for event in OutboxEvent.objects.filter(sequence__gte=since).order_by("sequence").iterator(chunk_size=1000):
+        newest[(event.aggregatetype, event.aggregateid)] = event
+    applied = 0
+    for event in newest.values():
+        for projector in projectors:
+            if projector.aggregatetype == event.aggregatetype:
+                apply_state(projector, State(event.aggregatetype, event.aggregateid, event.type, event.version, event.payload))
+                applied += 1
+        if progress:
+            progress(1)
+    return applied
+
+
+@dataclass
+class Drift:
+    projection: str
+    missing: list = field(default_factory=list)  # at home, not in the projection
+    stale: list = field(default_factory=list)  # in both, the projection holds an older version
+    extra: list = field(default_factory=list)  # in the projection, gone from the home
+    checked: int = 0
+
+    @property
+    def clean(self):
+        return not (self.missing or self.stale or self.extra)
+
+
+def reconcile(projector, *, repair=False, progress=None):
+    """Compare the home's versions with the projection's; with ``repair``, fix the drift."""
+    projected = projector.projected_versions()
+    drift = Drift(projector.name)
+    home_ids = set()
+    for state in projector.home_states():
+        drift.checked += 1
+        home_ids.add(state.aggregateid)
+        version = projected.get(state.aggregateid)
+        if version is None:
+            drift.missing.append(state.aggregateid)
+        elif version < state.version:
+            drift.stale.append(state.aggregateid)
+        else:
+            continue
+        if repair:
+            apply_state(projector, state)
+        if progress:
+            progress(1)
+    for aggregateid, version in projected.items():
+        if aggregateid not in home_ids:
+            drift.extra.append(aggregateid)
+            if repair:
+                gone = State(projector.aggregatetype, aggregateid, "deleted", version + 1, {"id": aggregateid})
+                apply_state(projector, gone)
+    return drift
