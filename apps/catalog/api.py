@@ -1,4 +1,7 @@
 from rest_framework import routers, viewsets
+from rest_framework.exceptions import ValidationError
+
+from apps.sync import consistency
 
 from . import services
 from .models import Product
@@ -9,6 +12,9 @@ class ProductViewSet(viewsets.ModelViewSet):
     """Products. ``?q=words`` searches the catalogue the way the site's search box does.
 
     Anyone may read; creating, changing and deleting take the product permissions.
+    The ``Consistency-Level`` header (eventual, read_your_writes, bounded_staleness,
+    strong) chooses between the search index and SQL; the default,
+    read_your_writes, shows a client its own recent changes.
     """
 
     serializer_class = ProductSerializer
@@ -21,10 +27,17 @@ class ProductViewSet(viewsets.ModelViewSet):
     def filter_queryset(self, queryset):
         if self.action != "list":
             return queryset
+        try:
+            source = consistency.read_source(
+                self.request, services.SEARCH_PROJECTION, default=consistency.READ_YOUR_WRITES
+            )
+        except consistency.InvalidConsistencyLevel as error:
+            raise ValidationError({consistency.HEADER: [str(error)]}) from error
         return services.search_products(
             self.request.query_params.get("q", ""),
             per_page=self.paginator.get_page_size(self.request),
             active_only=not self.request.user.is_staff,
+            source=source,
         )
 
     def perform_create(self, serializer):

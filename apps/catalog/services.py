@@ -1,6 +1,7 @@
 """Catalogue reads and commands used by the pages, the API and the admin alike."""
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.utils.text import slugify
 
 from apps.stores import stores
@@ -46,15 +47,35 @@ class SearchHits:
         return Product.objects.select_related("category").in_order_of(self._search(page).ids)
 
 
-def search_products(text, *, per_page=20, active_only=True):
+SEARCH_PROJECTION = "catalog.product.search"
+
+
+def search_products(text, *, per_page=20, active_only=True, source="projection"):
     """Products for the catalogue page and GET /api/products/: search when ``text``
-    is given, else the active products from SQL by name."""
+    is given, else the active products from SQL by name.
+
+    ``source="home"`` answers a search from SQL instead of the search index
+    (strong reads, or a projection that lags): every word must appear in the
+    name, description or SKU.
+    """
     text = (text or "").strip()
-    if text:
-        where = {"status": Product.Status.ACTIVE} if active_only else None
-        return SearchHits(text, where=where, per_page=per_page)
     products = Product.objects.select_related("category")
-    return products.active() if active_only else products.all()
+    if active_only:
+        products = products.active()
+    if not text:
+        return products
+    if source == "home":
+        return search_home(products, text)
+    where = {"status": Product.Status.ACTIVE} if active_only else None
+    return SearchHits(text, where=where, per_page=per_page)
+
+
+def search_home(products, text):
+    for word in text.split()[:20]:
+        products = products.filter(
+            Q(name__icontains=word) | Q(description__icontains=word) | Q(sku__iexact=word)
+        )
+    return products
 
 
 def paginate(object_list, page_number, per_page=20):

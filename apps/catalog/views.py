@@ -1,4 +1,7 @@
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
+
+from apps.sync import consistency
 
 from . import services
 from .forms import SearchForm
@@ -11,7 +14,12 @@ def product_list(request):
     """The catalogue: every active product, or the ones matching ?q=."""
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    page = services.paginate(services.search_products(query, per_page=PER_PAGE), request.GET.get("page"), PER_PAGE)
+    try:
+        source = consistency.read_source(request, services.SEARCH_PROJECTION, default=consistency.READ_YOUR_WRITES)
+    except consistency.InvalidConsistencyLevel as error:
+        return HttpResponseBadRequest(str(error))
+    products = services.search_products(query, per_page=PER_PAGE, source=source)
+    page = services.paginate(products, request.GET.get("page"), PER_PAGE)
     return render(
         request,
         "catalog/product_list.html",

@@ -1,0 +1,105 @@
+"""Consistency per read: eventual, read-your-writes, bounded staleness, strong,
+chosen by the endpoint's default or the Consistency-Level header."""
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.sync.consistency import SESSION_KEY, InvalidConsistencyLevel, parse_level
+from apps.sync.models import Delivery
+from tests.factories import CategoryFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+API = "/api/products/"
+QUICK = {"READ_YOUR_WRITES_WAIT_SECONDS": 0.1, "STALENESS_BOUND_SECONDS": 5}
+
+
+@pytest.fixture
+def lost_messages(monkeypatch):
+    from apps.sync import tasks
+
+    monkeypatch.setattr(tasks.deliver_event, "delay", lambda *args, **kwargs: None)
+
+
+@pytest.fixture
+def editor_client(client, django_user_model):
+    user = django_user_model.objects.create_user("editor", password="pw")
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["add_product", "change_product"]))
+    client.force_login(user)
+    return client
+
+
+def found(client, text, level=None):
+    headers = {"HTTP_CONSISTENCY_LEVEL": level} if level else {}
+    response = client.get(API, {"q": text}, **headers)
+    assert response.status_code == 200, response.content
+    return [item["name"] for item in response.json()["results"]], response
+
+
+@pytest.mark.parametrize(
+    "value, level",
+    [("eventual", "eventual"), ("Read-Your-Writes", "read_your_writes"), ("session", "read_your_writes"),
+     ("BOUNDED_STALENESS", "bounded_staleness"), (" strong ", "strong")],
+)
+def test_levels_are_read_in_any_spelling(value, level):
+    assert parse_level(value) == level
+
+
+def test_an_unknown_level_is_a_400_with_the_choices(client, clean_stores):
+    response = client.get(API, {"q": "lamp"}, HTTP_CONSISTENCY_LEVEL="linearizable")
+
+    assert response.status_code == 400
+    assert "eventual, read_your_writes, bounded_staleness, strong" in response.json()["Consistency-Level"][0]
+    assert client.get(reverse("catalog:product-list"), {"q": "x"}, HTTP_CONSISTENCY_LEVEL="nope").status_code == 400
+    with pytest.raises(InvalidConsistencyLevel):
+        parse_level("x" * 1000)
+
+
+def test_strong_reads_the_home_and_eventual_the_projection(client, clean_stores, lost_messages):
+    ProductFactory(name="Unindexed lamp")  # committed, never delivered
+
+    assert found(client, "unindexed", "eventual")[0] == []
+    names, response = found(client, "unindexed", "strong")
+    assert names == ["Unindexed lamp"]
+    assert response.headers["Consistency-Level"] == "strong"
+
+
+@override_settings(POLYGLOT_SYNC=QUICK)
+def test_a_writer_reads_its_own_write_when_the_projection_lags(editor_client, clean_stores, lost_messages):
+    CategoryFactory(name="Lamps")
+    created = editor_client.post(
+        API, {"sku": "L-1", "name": "Fresh lamp", "category": "lamps", "price": "9.00"}, content_type="application/json"
+    )
+    assert created.status_code == 201
+    assert editor_client.session[SESSION_KEY] >= 1
+
+    assert found(editor_client, "fresh")[0] == ["Fresh lamp"], "the writer sees its write (from SQL)"
+    assert found(Client(), "fresh")[0] == [], "another visitor reads the lagging projection"
+
+
+@override_settings(POLYGLOT_SYNC=QUICK)
+def test_read_your_writes_uses_the_projection_once_it_caught_up(editor_client, clean_stores):
+    CategoryFactory(name="Lamps")
+    editor_client.post(API, {"sku": "L-2", "name": "Quick lamp", "category": "lamps", "price": "9"},
+                       content_type="application/json")
+    product_id = Delivery.objects.get(projection="catalog.product.search").event.aggregateid
+    clean_stores["search"].delete_documents("products", [product_id])  # only the projection changes
+
+    assert found(editor_client, "quick")[0] == [], "caught up, so it read the projection"
+    assert found(editor_client, "quick", "strong")[0] == ["Quick lamp"]
+
+
+@override_settings(POLYGLOT_SYNC=QUICK)
+def test_bounded_staleness_reads_the_home_past_the_bound_and_warns(client, clean_stores, lost_messages, caplog):
+    ProductFactory(name="Stale lamp")
+
+    assert found(client, "stale", "bounded_staleness")[0] == [], "within the bound: the projection"
+
+    Delivery.objects.update(created_at=timezone.now() - timedelta(seconds=60))
+    with caplog.at_level("WARNING", logger="apps.sync.consistency"):
+        assert found(client, "stale", "bounded_staleness")[0] == ["Stale lamp"]
+    assert "past the staleness bound" in caplog.text
