@@ -104,6 +104,11 @@ class ProjectorRegistry:
         self._by_type[projector.aggregatetype].append(projector)
         return projector
 
+    def unregister(self, name):
+        projector = self._by_name.pop(name)
+        self._by_type[projector.aggregatetype].remove(projector)
+        return projector
+
     def for_type(self, aggregatetype):
         return list(self._by_type.get(aggregatetype, ()))
 
