@@ -5,8 +5,8 @@ import threading
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from apps.stores.exceptions import InvalidQuery, NotFound
-from apps.stores.graph import Vertex
+from apps.stores.exceptions import Conflict, InvalidQuery, NotFound
+from apps.stores.graph import Edge, Ranked, Vertex
 from apps.stores.graph.sqlite import SQLiteGraphStore
 
 
@@ -57,14 +57,29 @@ def test_an_upserted_vertex_reads_back_whole(graph):
     assert graph.get_vertex("user:1") == Vertex("user:1", "user", properties, "u1")
 
 
-def test_upserting_again_replaces_label_and_properties_and_keeps_edges(graph):
+def test_upserting_again_replaces_properties_and_keeps_edges(graph):
     graph.upsert_vertex("a", "user", {"name": "Ann", "old": 1})
     graph.upsert_vertex("b", "user")
     graph.upsert_edge("a", "follows", "b")
 
-    graph.upsert_vertex("a", "member", {"name": "Anne"})
+    graph.upsert_vertex("a", "user", {"name": "Anne"})
 
-    assert graph.get_vertex("a") == Vertex("a", "member", {"name": "Anne"})
+    assert graph.get_vertex("a") == Vertex("a", "user", {"name": "Anne"})
+    assert ids(graph.neighbours("a")) == ["b"]
+
+
+def test_upserting_with_another_label_relabels_or_is_a_conflict(graph):
+    graph.upsert_vertex("a", "user", {"name": "Ann"})
+    graph.upsert_vertex("b", "user")
+    graph.upsert_edge("a", "follows", "b")
+
+    if graph.supports_relabel:
+        graph.upsert_vertex("a", "member", {"name": "Anne"})
+        assert graph.get_vertex("a") == Vertex("a", "member", {"name": "Anne"})
+    else:
+        with pytest.raises(Conflict):
+            graph.upsert_vertex("a", "member", {"name": "Anne"})
+        assert graph.get_vertex("a") == Vertex("a", "user", {"name": "Ann"})
     assert ids(graph.neighbours("a")) == ["b"]
 
 
@@ -96,6 +111,21 @@ def test_removing_a_missing_vertex_is_not_an_error(graph):
     lambda g: g.neighbours("a", limit=0),
     lambda g: g.neighbours("a", offset=-1),
     lambda g: g.degree("a", label="likes')--"),
+    lambda g: g.common_neighbours("a", "", direction="out"),
+    lambda g: g.common_neighbours("a", "b", direction="sideways"),
+    lambda g: g.common_neighbours("a", "b", limit=1001),
+    lambda g: g.recommendations("a", label=None),
+    lambda g: g.recommendations("a", limit=0),
+    lambda g: g.recommendations("a", limit=101),
+    lambda g: g.bought_together("a", label="bought by"),
+    lambda g: g.bought_together("a", limit=True),
+    lambda g: g.shortest_path("a", "b", max_depth=0),
+    lambda g: g.shortest_path("a", "b", max_depth=7),
+    lambda g: g.shortest_path("a", "b", direction="up"),
+    lambda g: g.bulk_upsert_vertices([("a",)]),
+    lambda g: g.bulk_upsert_vertices([("a", "user", {}, 7)]),
+    lambda g: g.bulk_upsert_edges([("a", "follows")]),
+    lambda g: g.bulk_upsert_edges([Edge("a", "fol lows", "b")]),
 ])
 def test_malformed_requests_are_invalid(graph, call):
     with pytest.raises(InvalidQuery):
@@ -192,6 +222,216 @@ def test_clear_removes_everything(social):
         social.get_vertex("user:ann")
 
 
+# -- common neighbours --------------------------------------------------------------
+@pytest.fixture
+def mutual(graph):
+    """ann and bob both follow cat and dan; ann also follows eve; fay and gus follow both ann and bob."""
+    graph.bulk_upsert_vertices((id, "user") for id in ("ann", "bob", "cat", "dan", "eve", "fay", "gus"))
+    graph.bulk_upsert_edges([
+        ("ann", "follows", "cat"), ("ann", "follows", "dan"), ("ann", "follows", "eve"),
+        ("bob", "follows", "dan"), ("bob", "follows", "cat"), ("bob", "likes", "eve"),
+        ("fay", "follows", "ann"), ("fay", "follows", "bob"), ("gus", "follows", "ann"),
+        ("gus", "follows", "bob"), ("eve", "follows", "ann"),
+    ])
+    return graph
+
+
+def test_common_neighbours_are_whom_both_link_to(mutual):
+    assert ids(mutual.common_neighbours("ann", "bob", label="follows")) == ["cat", "dan"]
+
+
+def test_common_neighbours_without_a_label_join_every_label(mutual):
+    assert ids(mutual.common_neighbours("ann", "bob")) == ["cat", "dan", "eve"]
+
+
+def test_common_neighbours_inward_are_who_links_to_both(mutual):
+    assert ids(mutual.common_neighbours("ann", "bob", direction="in", label="follows")) == ["fay", "gus"]
+
+
+def test_common_neighbours_both_ways(mutual):
+    both = mutual.common_neighbours("ann", "bob", direction="both", label="follows")
+
+    assert ids(both) == ["cat", "dan", "fay", "gus"]
+
+
+def test_common_neighbours_page_and_come_whole(mutual):
+    mutual.upsert_vertex("dan", "user", {"name": "Dan"}, partition_key="p1")
+
+    page = mutual.common_neighbours("ann", "bob", direction="both", label="follows", limit=2, offset=1)
+
+    assert page == [Vertex("dan", "user", {"name": "Dan"}, "p1"), Vertex("fay", "user")]
+
+
+def test_common_neighbours_of_strangers_are_none(mutual):
+    assert mutual.common_neighbours("cat", "nobody") == []
+
+
+# -- recommendations --------------------------------------------------------------
+@pytest.fixture
+def follows(graph):
+    """me follows a, b, c; they lead on to x (three paths), y and z (two each), w (one), and to
+    c (already followed) and back to me."""
+    graph.bulk_upsert_vertices((id, "user") for id in ("me", "a", "b", "c", "w", "x", "y", "z"))
+    graph.bulk_upsert_edges([
+        ("me", "follows", "a"), ("me", "follows", "b"), ("me", "follows", "c"),
+        ("a", "follows", "x"), ("b", "follows", "x"), ("c", "follows", "x"),
+        ("a", "follows", "z"), ("b", "follows", "z"),
+        ("b", "follows", "y"), ("c", "follows", "y"),
+        ("c", "follows", "w"),
+        ("a", "follows", "c"), ("b", "follows", "c"),
+        ("a", "follows", "me"), ("b", "follows", "me"),
+        ("a", "likes", "w"), ("b", "likes", "w"),
+    ])
+    return graph
+
+
+def test_recommendations_rank_by_paths_then_id(follows):
+    ranked = follows.recommendations("me", label="follows")
+
+    assert [(r.vertex.id, r.score) for r in ranked] == [("x", 3), ("y", 2), ("z", 2), ("w", 1)]
+
+
+def test_recommendations_leave_out_the_start_and_what_it_already_follows(follows):
+    recommended = {r.vertex.id for r in follows.recommendations("me", label="follows", limit=100)}
+
+    assert recommended.isdisjoint({"me", "a", "b", "c"})
+
+
+def test_recommendations_follow_one_label_only(follows):
+    ranked = follows.recommendations("me", label="likes")
+
+    assert ranked == []
+
+
+def test_recommendations_stop_at_the_limit_and_come_whole(follows):
+    follows.upsert_vertex("x", "user", {"name": "Xia"}, partition_key="px")
+
+    assert follows.recommendations("me", label="follows", limit=1) == [
+        Ranked(Vertex("x", "user", {"name": "Xia"}, "px"), 3)
+    ]
+
+
+def test_recommendations_for_a_missing_vertex_are_none(graph):
+    assert graph.recommendations("nobody") == []
+
+
+# -- bought together --------------------------------------------------------------
+@pytest.fixture
+def purchases(graph):
+    """u1 bought p1 p2 p3; u2 bought p1 p2; u3 bought p1 p3 p4; u4 bought p2 p4 (not p1)."""
+    graph.bulk_upsert_vertices([(f"u{n}", "user") for n in range(1, 5)])
+    graph.bulk_upsert_vertices([(f"p{n}", "product", {"n": n}, "shop") for n in range(1, 5)])
+    graph.bulk_upsert_edges([
+        ("u1", "bought", "p1"), ("u1", "bought", "p2"), ("u1", "bought", "p3"),
+        ("u2", "bought", "p1"), ("u2", "bought", "p2"),
+        ("u3", "bought", "p1"), ("u3", "bought", "p3"), ("u3", "bought", "p4"),
+        ("u4", "bought", "p2"), ("u4", "bought", "p4"),
+        ("u2", "viewed", "p4"),
+    ])
+    return graph
+
+
+def test_bought_together_ranks_by_buyers_then_id_and_leaves_out_the_product(purchases):
+    ranked = purchases.bought_together("p1")
+
+    assert [(r.vertex.id, r.score) for r in ranked] == [("p2", 2), ("p3", 2), ("p4", 1)]
+    assert ranked[0].vertex == Vertex("p2", "product", {"n": 2}, "shop")
+
+
+def test_bought_together_stops_at_the_limit(purchases):
+    assert [r.vertex.id for r in purchases.bought_together("p4", limit=2)] == ["p1", "p2"]
+
+
+def test_bought_together_of_an_unbought_product_is_empty(purchases):
+    purchases.upsert_vertex("p9", "product")
+
+    assert purchases.bought_together("p9") == []
+
+
+# -- shortest path ---------------------------------------------------------------
+@pytest.fixture
+def chain(graph):
+    """a -> b -> c -> d -> e -> f, a shortcut a -> x -> d, a cycle c -> a, and g on its own."""
+    graph.bulk_upsert_vertices((id, "user") for id in "abcdefgx")
+    graph.bulk_upsert_edges([
+        ("a", "next", "b"), ("b", "next", "c"), ("c", "next", "d"), ("d", "next", "e"), ("e", "next", "f"),
+        ("a", "jump", "x"), ("x", "next", "d"), ("c", "next", "a"),
+    ])
+    return graph
+
+
+def test_shortest_path_takes_the_fewest_edges(chain):
+    assert chain.shortest_path("a", "e") == ["a", "x", "d", "e"]
+
+
+def test_shortest_path_by_label(chain):
+    assert chain.shortest_path("a", "e", label="next") == ["a", "b", "c", "d", "e"]
+
+
+def test_shortest_path_is_bounded_by_depth(chain):
+    assert chain.shortest_path("a", "f", max_depth=4) == ["a", "x", "d", "e", "f"]
+    assert chain.shortest_path("a", "f", max_depth=3) is None
+
+
+def test_shortest_path_against_the_edges(chain):
+    assert chain.shortest_path("e", "a") is None
+    assert chain.shortest_path("e", "a", direction="in") == ["e", "d", "x", "a"]
+    assert chain.shortest_path("f", "x", direction="both") == ["f", "e", "d", "x"]
+
+
+def test_shortest_path_ties_are_broken_the_same_way_every_time(graph):
+    graph.bulk_upsert_vertices((id, "user") for id in ("s", "m2", "m1", "t"))
+    graph.bulk_upsert_edges([
+        ("s", "next", "m2"), ("s", "next", "m1"), ("m2", "next", "t"), ("m1", "next", "t"),
+    ])
+
+    assert {tuple(graph.shortest_path("s", "t")) for _ in range(3)} == {("s", "m1", "t")}
+
+
+def test_shortest_path_to_itself_and_without_a_way(chain):
+    assert chain.shortest_path("a", "a") == ["a"]
+    assert chain.shortest_path("nobody", "nobody") is None
+    assert chain.shortest_path("a", "g") is None
+    assert chain.shortest_path("a", "nobody") is None
+
+
+# -- bulk ------------------------------------------------------------------------
+def test_bulk_upserts_take_objects_and_tuples_and_count_them(graph):
+    vertices = [Vertex("a", "user", {"n": 1}, "p"), ("b", "user"), ("c", "user", {"n": 3})]
+
+    assert graph.bulk_upsert_vertices(vertices) == 3
+    assert graph.bulk_upsert_edges([Edge("a", "follows", "b", {"since": 1}), ("a", "follows", "c")]) == 2
+    assert graph.bulk_upsert_edges([("a", "follows", "b")]) == 1
+
+    assert graph.get_vertex("a") == Vertex("a", "user", {"n": 1}, "p")
+    assert graph.get_vertex("c").properties == {"n": 3}
+    assert ids(graph.neighbours("a")) == ["b", "c"]
+    assert graph.degree("a") == 2
+
+
+def test_bulk_edges_to_a_missing_vertex_are_not_found(graph):
+    graph.bulk_upsert_vertices([("a", "user"), ("b", "user")])
+
+    with pytest.raises(NotFound, match="'ghost'"):
+        graph.bulk_upsert_edges([("a", "follows", "b"), ("a", "follows", "ghost")])
+
+    if graph.supports_atomic_bulk:
+        assert graph.degree("a") == 0
+
+
+def test_a_malformed_item_stops_a_bulk_upsert_before_anything_is_written(graph):
+    with pytest.raises(InvalidQuery):
+        graph.bulk_upsert_vertices([("a", "user"), ("b", "not a label")])
+
+    with pytest.raises(NotFound):
+        graph.get_vertex("a")
+
+
+def test_bulk_upserts_of_nothing_are_fine(graph):
+    assert graph.bulk_upsert_vertices([]) == 0
+    assert graph.bulk_upsert_edges(iter([])) == 0
+
+
 # -- values are data, never syntax ------------------------------------------------
 INJECTIONS = [
     "x').drop();g.V('", "a'); DROP TABLE vertices; --", 'b" OR 1=1 --', "c\\'", "日本語", "%_*", "\x00null",
@@ -211,7 +451,59 @@ def test_injection_looking_ids_and_properties_are_stored_literally(graph):
     assert graph.degree("hub") == len(INJECTIONS)
 
 
+def test_injection_looking_values_work_in_every_query(graph):
+    # every hostile id knows hub, the first three also know other, and hub knows other
+    graph.bulk_upsert_vertices([("hub", "user"), ("other", "user")] + [(id, "user") for id in INJECTIONS])
+    graph.bulk_upsert_edges([(id, "knows", "hub") for id in INJECTIONS] + [("hub", "knows", "other")])
+    graph.bulk_upsert_edges([(id, "knows", "other") for id in INJECTIONS[:3]])
+    first, rest = INJECTIONS[0], INJECTIONS[3:]
+
+    assert ids(graph.common_neighbours(first, INJECTIONS[1], label="knows")) == ["hub", "other"]
+    assert ids(graph.common_neighbours("hub", "other", direction="in")) == sorted(INJECTIONS[:3])
+    assert [(r.vertex.id, r.score) for r in graph.bought_together("other", label="knows")] == [("hub", 3)]
+    for id in rest:
+        assert [(r.vertex.id, r.score) for r in graph.recommendations(id, label="knows")] == [("other", 1)]
+        assert graph.shortest_path(id, "other") == [id, "hub", "other"]
+        assert graph.shortest_path(first, id, direction="both") == [first, "hub", id]
+
+
 # -- sqlite ------------------------------------------------------------------
+def test_sqlite_indexes_edges_by_source_and_by_target(tmp_path):
+    sqlite_store(tmp_path).upsert_vertex("a", "user")
+
+    with sqlite3.connect(tmp_path / "graph.sqlite3") as connection:
+        primary_key = [row[2] for row in connection.execute("PRAGMA index_xinfo('sqlite_autoindex_edges_1')")]
+        by_target = [row[2] for row in connection.execute("PRAGMA index_info('edges_by_target')")]
+
+    assert primary_key[:2] == ["source", "label"]
+    assert by_target[:2] == ["target", "label"]
+
+
+def test_sqlite_keeps_hostile_ids_literally_in_its_tables(tmp_path):
+    store = sqlite_store(tmp_path)
+    store.bulk_upsert_vertices([(id, "user", {"note": id}) for id in INJECTIONS])
+    store.bulk_upsert_edges([(INJECTIONS[0], "knows", id) for id in INJECTIONS[1:]])
+
+    with sqlite3.connect(tmp_path / "graph.sqlite3") as connection:
+        stored = sorted(row[0] for row in connection.execute("SELECT id FROM vertices"))
+        targets = sorted(row[0] for row in connection.execute("SELECT target FROM edges"))
+        tables = [row[0] for row in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+
+    assert stored == sorted(INJECTIONS)
+    assert targets == sorted(INJECTIONS[1:])
+    assert tables == ["edges", "vertices"]
+
+
+def test_sqlite_bulk_edges_roll_back_whole_on_a_missing_vertex(tmp_path):
+    store = sqlite_store(tmp_path)
+    store.bulk_upsert_vertices([("a", "user"), ("b", "user")])
+
+    with pytest.raises(NotFound):
+        store.bulk_upsert_edges([("a", "follows", "b"), ("b", "follows", "ghost")])
+
+    assert store.degree("a") == store.degree("b") == 0
+
 def test_sqlite_needs_a_path_and_refuses_unknown_options(tmp_path):
     with pytest.raises(ImproperlyConfigured, match="path"):
         SQLiteGraphStore(alias="g")

@@ -1,3 +1,3 @@
-from .base import Edge, GraphStore, Vertex
+from .base import Edge, GraphStore, Ranked, Vertex
 
-__all__ = ["Edge", "GraphStore", "Vertex"]
+__all__ = ["Edge", "GraphStore", "Ranked", "Vertex"]

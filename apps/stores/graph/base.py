@@ -2,11 +2,16 @@
 
 Vertex ids are strings such as ``user:42`` or ``product:7``; edges are
 unique per (source, label, target). Public methods check their input here
-and call the ``_hooks`` a backend implements.
+and call the ``_hooks`` a backend implements, so every backend refuses bad
+input the same way; the bulk methods have working defaults built from the
+single-item hooks, which a backend may replace with a faster path.
 """
 import json
 import re
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..base import StoreBackend
 from ..exceptions import InvalidQuery
@@ -32,20 +37,46 @@ class Edge:
     properties: dict = field(default_factory=dict)
 
 
+@dataclass
+class Ranked:
+    """A vertex and its score: how many two-hop paths lead to it."""
+
+    vertex: Vertex
+    score: int
+
+
 def check_id(value, what="vertex id"):
     if not isinstance(value, str) or not value or len(value) > 1024:
         raise InvalidQuery(f"A {what} is a non-empty string of at most 1024 characters.")
     return value
 
 
+@lru_cache(maxsize=256)
+def _is_label(value):
+    # Few distinct labels exist, so bulk loads match each one once.
+    return bool(LABEL.match(value))
+
+
 def check_label(value):
-    if not isinstance(value, str) or not LABEL.match(value):
+    if not isinstance(value, str) or not _is_label(value):
         raise InvalidQuery(f"{value!r} is not a label (a letter, then letters, digits or _).")
     return value
 
 
+def check_optional_label(value):
+    return None if value is None else check_label(value)
+
+
+def check_direction(value, allowed=DIRECTIONS):
+    if value not in allowed:
+        raise InvalidQuery(f"direction is one of {', '.join(allowed)}.")
+    return value
+
+
 def check_properties(properties):
-    properties = dict(properties or {})
+    if not properties:
+        return {}
+    properties = dict(properties)
     for key, value in properties.items():
         if not isinstance(key, str) or not key:
             raise InvalidQuery("Property names are non-empty strings.")
@@ -58,77 +89,209 @@ def check_properties(properties):
     return properties
 
 
+def check_whole_number(name, value, low, high):
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise InvalidQuery(f"{name} is a whole number from {low} to {high}.")
+    return value
+
+
 def check_paging(limit, offset, max_limit):
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= max_limit:
-        raise InvalidQuery(f"limit is a whole number from 1 to {max_limit}.")
+    check_whole_number("limit", limit, 1, max_limit)
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
         raise InvalidQuery("offset is a whole number from 0.")
 
 
+def checked_vertex(item):
+    """A Vertex from a Vertex or an ``(id, label[, properties[, partition_key]])`` tuple."""
+    if isinstance(item, Vertex):
+        item = (item.id, item.label, item.properties, item.partition_key)
+    elif not isinstance(item, (tuple, list)) or not 2 <= len(item) <= 4:
+        raise InvalidQuery("A vertex is a Vertex or an (id, label[, properties[, partition_key]]) tuple.")
+    id, label, properties, partition_key = (*item, None, None)[:4]
+    if partition_key is not None and not isinstance(partition_key, str):
+        raise InvalidQuery("A partition key is a string or None.")
+    return Vertex(check_id(id), check_label(label), check_properties(properties), partition_key)
+
+
+def checked_edge(item):
+    """An Edge from an Edge or a ``(source, label, target[, properties])`` tuple."""
+    if isinstance(item, Edge):
+        item = (item.source, item.label, item.target, item.properties)
+    elif not isinstance(item, (tuple, list)) or not 3 <= len(item) <= 4:
+        raise InvalidQuery("An edge is an Edge or a (source, label, target[, properties]) tuple.")
+    source, label, target, properties = (*item, None)[:4]
+    return Edge(check_id(source, "source id"), check_label(label), check_id(target, "target id"),
+                check_properties(properties))
+
+
+# The timer of the call running on this thread, so a backend's hooks can
+# report what only they know (a request charge) without changing signatures.
+_current = threading.local()
+
+
+def current_operation():
+    """The ``timed`` object of the graph store call running on this thread, or None."""
+    return getattr(_current, "operation", None)
+
+
 class GraphStore(StoreBackend):
-    """Base class of graph stores."""
+    """Base class of graph stores.
+
+    Capabilities:
+    ``supports_relabel``: upserting an existing vertex with another label
+    changes its label (otherwise Conflict: Gremlin fixes labels at creation).
+    ``supports_atomic_bulk``: a bulk upsert writes all of its items or none.
+    """
 
     kind = "graph"
     max_page_size = 1000
+    max_ranked = 100
+    max_path_depth = 6
+    supports_relabel = True
+    supports_atomic_bulk = False
 
+    @contextmanager
+    def _timed(self, operation, target=None):
+        """Time one call, with its timer reachable by the hooks through current_operation()."""
+        with timed(self, operation, target) as op:
+            outer, _current.operation = current_operation(), op
+            try:
+                yield op
+            finally:
+                _current.operation = outer
+
+    # -- vertices and edges -------------------------------------------------
     def upsert_vertex(self, id, label, properties=None, *, partition_key=None):
         """Create the vertex or replace its label and properties."""
-        vertex = Vertex(check_id(id), check_label(label), check_properties(properties), partition_key)
-        with timed(self, "upsert_vertex", label):
+        vertex = checked_vertex(Vertex(id, label, properties, partition_key))
+        with self._timed("upsert_vertex", label):
             self._upsert_vertex(vertex)
         return vertex
 
+    def bulk_upsert_vertices(self, vertices):
+        """Upsert many vertices (Vertex objects or ``(id, label[, properties[, partition_key]])``
+        tuples); returns how many. All are checked before any is written."""
+        checked = [checked_vertex(item) for item in vertices]
+        with self._timed("bulk_upsert_vertices"):
+            self._bulk_upsert_vertices(checked)
+        return len(checked)
+
     def get_vertex(self, id):
         """The vertex; NotFound if absent."""
-        with timed(self, "get_vertex"):
+        with self._timed("get_vertex"):
             return self._get_vertex(check_id(id))
 
     def remove_vertex(self, id):
         """Remove the vertex and every edge touching it; a missing vertex is not an error."""
-        with timed(self, "remove_vertex"):
+        with self._timed("remove_vertex"):
             self._remove_vertex(check_id(id))
 
     def upsert_edge(self, source, label, target, properties=None):
         """Create the edge or replace its properties; NotFound if a vertex is missing."""
-        edge = Edge(check_id(source), check_label(label), check_id(target), check_properties(properties))
-        with timed(self, "upsert_edge", label):
+        edge = checked_edge(Edge(source, label, target, properties))
+        with self._timed("upsert_edge", label):
             self._upsert_edge(edge)
         return edge
 
+    def bulk_upsert_edges(self, edges):
+        """Upsert many edges (Edge objects or ``(source, label, target[, properties])`` tuples);
+        returns how many. All are checked before any is written; NotFound if a vertex is missing."""
+        checked = [checked_edge(item) for item in edges]
+        with self._timed("bulk_upsert_edges"):
+            self._bulk_upsert_edges(checked)
+        return len(checked)
+
     def remove_edge(self, source, label, target):
         """Remove the edge; a missing edge is not an error."""
-        with timed(self, "remove_edge", label):
+        with self._timed("remove_edge", label):
             self._remove_edge(check_id(source), check_label(label), check_id(target))
 
+    # -- reads ----------------------------------------------------------------
     def neighbours(self, id, *, direction="out", label=None, limit=50, offset=0):
         """Vertices linked to ``id`` (by ``label`` when given), ordered by id, one page."""
         check_id(id)
-        if direction not in DIRECTIONS:
-            raise InvalidQuery(f"direction is one of {', '.join(DIRECTIONS)}.")
-        if label is not None:
-            check_label(label)
+        check_direction(direction)
+        check_optional_label(label)
         check_paging(limit, offset, self.max_page_size)
-        with timed(self, "neighbours", label):
+        with self._timed("neighbours", label):
             return self._neighbours(id, direction, label, limit, offset)
 
     def degree(self, id, *, direction="out", label=None):
         """How many edges leave (out), reach (in) or touch (both) the vertex."""
         check_id(id)
-        if direction not in DIRECTIONS:
-            raise InvalidQuery(f"direction is one of {', '.join(DIRECTIONS)}.")
-        if label is not None:
-            check_label(label)
-        with timed(self, "degree", label):
+        check_direction(direction)
+        check_optional_label(label)
+        with self._timed("degree", label):
             return self._degree(id, direction, label)
+
+    def common_neighbours(self, a, b, *, direction="out", label=None, limit=50, offset=0):
+        """Vertices linked to both ``a`` and ``b``, ordered by id, one page.
+
+        With direction "out", the vertices both link to (whom both follow);
+        with "in", the vertices linking to both (who follows both); with
+        "both", either way round.
+        """
+        check_id(a)
+        check_id(b)
+        check_direction(direction)
+        check_optional_label(label)
+        check_paging(limit, offset, self.max_page_size)
+        with self._timed("common_neighbours", label):
+            return self._common_neighbours(a, b, direction, label, limit, offset)
+
+    def recommendations(self, id, *, label="follows", limit=10):
+        """Vertices two ``label`` edges away from ``id``, as Ranked, best first.
+
+        The score is the number of paths ``id -> x -> candidate``; ties go
+        to the smaller id. ``id`` itself and the vertices it already links
+        to by ``label`` are never recommended.
+        """
+        check_id(id)
+        check_label(label)
+        check_whole_number("limit", limit, 1, self.max_ranked)
+        with self._timed("recommendations", label):
+            return self._recommendations(id, label, limit)
+
+    def bought_together(self, id, *, label="bought", limit=10):
+        """What the vertices linking to ``id`` by ``label`` also link to, as Ranked, best first.
+
+        People who bought X also bought Y: the score is the number of
+        vertices with both edges, ties go to the smaller id, and ``id``
+        itself is never listed.
+        """
+        check_id(id)
+        check_label(label)
+        check_whole_number("limit", limit, 1, self.max_ranked)
+        with self._timed("bought_together", label):
+            return self._bought_together(id, label, limit)
+
+    def shortest_path(self, source, target, *, direction="out", label=None, max_depth=4):
+        """The ids along a shortest path from ``source`` to ``target``, both included.
+
+        At most ``max_depth`` edges are followed; None when no such path
+        exists. A vertex's path to itself is ``[source]`` when it exists.
+        Among equally short paths, one is chosen the same way every time.
+        """
+        check_id(source)
+        check_id(target)
+        check_direction(direction)
+        check_optional_label(label)
+        check_whole_number("max_depth", max_depth, 1, self.max_path_depth)
+        with self._timed("shortest_path", label):
+            return self._shortest_path(source, target, direction, label, max_depth)
 
     def clear(self):
         """Remove every vertex and edge."""
-        with timed(self, "clear"):
+        with self._timed("clear"):
             self._clear()
 
     # -- hooks for backends ------------------------------------------------
     def _upsert_vertex(self, vertex):
         raise NotImplementedError("subclasses of GraphStore must provide an _upsert_vertex() method")
+
+    def _bulk_upsert_vertices(self, vertices):
+        for vertex in vertices:
+            self._upsert_vertex(vertex)
 
     def _get_vertex(self, id):
         raise NotImplementedError("subclasses of GraphStore must provide a _get_vertex() method")
@@ -139,6 +302,10 @@ class GraphStore(StoreBackend):
     def _upsert_edge(self, edge):
         raise NotImplementedError("subclasses of GraphStore must provide an _upsert_edge() method")
 
+    def _bulk_upsert_edges(self, edges):
+        for edge in edges:
+            self._upsert_edge(edge)
+
     def _remove_edge(self, source, label, target):
         raise NotImplementedError("subclasses of GraphStore must provide a _remove_edge() method")
 
@@ -147,6 +314,18 @@ class GraphStore(StoreBackend):
 
     def _degree(self, id, direction, label):
         raise NotImplementedError("subclasses of GraphStore must provide a _degree() method")
+
+    def _common_neighbours(self, a, b, direction, label, limit, offset):
+        raise NotImplementedError("subclasses of GraphStore must provide a _common_neighbours() method")
+
+    def _recommendations(self, id, label, limit):
+        raise NotImplementedError("subclasses of GraphStore must provide a _recommendations() method")
+
+    def _bought_together(self, id, label, limit):
+        raise NotImplementedError("subclasses of GraphStore must provide a _bought_together() method")
+
+    def _shortest_path(self, source, target, direction, label, max_depth):
+        raise NotImplementedError("subclasses of GraphStore must provide a _shortest_path() method")
 
     def _clear(self):
         raise NotImplementedError("subclasses of GraphStore must provide a _clear() method")

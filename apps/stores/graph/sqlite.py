@@ -15,7 +15,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from ..exceptions import NotFound, Unavailable
-from .base import GraphStore, Vertex
+from .base import GraphStore, Ranked, Vertex
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS vertices (
@@ -36,12 +36,91 @@ CREATE INDEX IF NOT EXISTS edges_by_target ON edges (target, label, source);
 """
 
 SELECT_VERTEX = "SELECT id, label, properties, partition_key FROM vertices"
+UPSERT_VERTEX = (
+    "INSERT INTO vertices (id, label, properties, partition_key) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET label = excluded.label, "
+    "properties = excluded.properties, partition_key = excluded.partition_key"
+)
+UPSERT_EDGE = (
+    "INSERT INTO edges (source, label, target, properties) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (source, label, target) DO UPDATE SET properties = excluded.properties"
+)
 # Vertex ids linked to ? in each direction, with and without a label condition.
+# Both indexes end with the linked id, so with a label the ids come out in order.
 LINKED = {
-    "out": "SELECT target FROM edges WHERE source = ?",
-    "in": "SELECT source FROM edges WHERE target = ?",
+    "out": "SELECT target AS id FROM edges WHERE source = ?",
+    "in": "SELECT source AS id FROM edges WHERE target = ?",
 }
 WITH_LABEL = " AND label = ?"
+
+# Two hops along one label, counting paths per candidate. The candidates a
+# vertex already links to (and the vertex itself) are left out.
+RECOMMENDATIONS = """
+WITH linked(id) AS (SELECT target FROM edges WHERE source = :id AND label = :label)
+SELECT hop.target, COUNT(*) AS paths
+FROM linked JOIN edges AS hop ON hop.source = linked.id AND hop.label = :label
+WHERE hop.target != :id AND hop.target NOT IN linked
+GROUP BY hop.target
+ORDER BY paths DESC, hop.target
+LIMIT :limit
+"""
+# The other vertices linked from those linking to :id (edges are unique, so
+# each row of the join is one co-linking vertex).
+BOUGHT_TOGETHER = """
+SELECT also.target, COUNT(*) AS buyers
+FROM edges AS bought JOIN edges AS also ON also.source = bought.source AND also.label = :label
+WHERE bought.target = :id AND bought.label = :label AND also.target != :id
+GROUP BY also.target
+ORDER BY buyers DESC, also.target
+LIMIT :limit
+"""
+# Breadth first (a recursive CTE without ORDER BY runs as a FIFO queue), so the
+# first row reaching the target carries a shortest path and LIMIT 1 stops the
+# walk there. The path is ",hex(id1),hex(id2),...,": hex digits never contain
+# the comma, so instr() finds an id exactly, whatever characters it has.
+# Only the last hop is special: there, a path can only end at the target, so
+# instead of fanning out to every neighbour (millions of rows around a vertex
+# with many followers) each walk asks the index whether it links to the target.
+SHORTEST_PATH = """
+WITH RECURSIVE walk(id, depth, path) AS (
+    SELECT :source, 0, ',' || hex(:source) || ','{steps}
+    UNION ALL
+    SELECT :target, walk.depth + 1, walk.path || hex(:target) || ','
+    FROM walk
+    WHERE walk.depth = :max_depth - 1 AND walk.id != :target AND ({last_hop})
+)
+SELECT path FROM walk WHERE id = :target LIMIT 1
+"""
+PATH_STEP = {
+    "out": "SELECT e.target, walk.depth + 1, walk.path || hex(e.target) || ',' "
+    "FROM walk JOIN edges AS e ON e.source = walk.id{label} "
+    "WHERE walk.depth < :max_depth - 1 AND walk.id != :target "
+    "AND instr(walk.path, ',' || hex(e.target) || ',') = 0",
+    "in": "SELECT e.source, walk.depth + 1, walk.path || hex(e.source) || ',' "
+    "FROM walk JOIN edges AS e ON e.target = walk.id{label} "
+    "WHERE walk.depth < :max_depth - 1 AND walk.id != :target "
+    "AND instr(walk.path, ',' || hex(e.source) || ',') = 0",
+}
+LAST_HOP = {
+    "out": "EXISTS (SELECT 1 FROM edges AS e WHERE e.source = walk.id AND e.target = :target{label})",
+    "in": "EXISTS (SELECT 1 FROM edges AS e WHERE e.target = walk.id AND e.source = :target{label})",
+}
+
+
+def _shortest_path_sql(direction, with_label):
+    label = " AND e.label = :label" if with_label else ""
+    sides = ("out", "in") if direction == "both" else (direction,)
+    steps = "".join(f"\n    UNION ALL\n    {PATH_STEP[side].format(label=label)}" for side in sides)
+    last_hop = " OR ".join(LAST_HOP[side].format(label=label) for side in sides)
+    return SHORTEST_PATH.format(steps=steps, last_hop=last_hop)
+
+
+# Every variant, written once at import: only these constant texts are ever run.
+SHORTEST_PATHS = {
+    (direction, with_label): _shortest_path_sql(direction, with_label)
+    for direction in ("out", "in", "both")
+    for with_label in (True, False)
+}
 
 
 class SQLiteGraphStore(GraphStore):
@@ -49,6 +128,7 @@ class SQLiteGraphStore(GraphStore):
 
     required_options = ("path",)
     default_options = {"timeout": 20}
+    supports_atomic_bulk = True
 
     def __init__(self, alias="default", **options):
         super().__init__(alias, **options)
@@ -81,6 +161,8 @@ class SQLiteGraphStore(GraphStore):
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
             connection.execute("PRAGMA foreign_keys = ON")
+            # Reads map the file instead of copying pages through read() calls.
+            connection.execute("PRAGMA mmap_size = 268435456")
             connection.executescript(SCHEMA)
         except (sqlite3.Error, OSError) as e:
             raise Unavailable(f"Cannot open the graph database {self.path}: {e}") from e
@@ -102,14 +184,15 @@ class SQLiteGraphStore(GraphStore):
         except sqlite3.DatabaseError as e:  # locked past the timeout, disk full, corrupt file
             raise Unavailable(f"The graph database {self.path} is unavailable: {e}") from e
 
-    # -- hooks ------------------------------------------------------------
+    # -- writes -----------------------------------------------------------
     def _upsert_vertex(self, vertex):
+        self._bulk_upsert_vertices([vertex])
+
+    def _bulk_upsert_vertices(self, vertices):
         with self._transaction(write=True) as db:
-            db.execute(
-                "INSERT INTO vertices (id, label, properties, partition_key) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (id) DO UPDATE SET label = excluded.label, "
-                "properties = excluded.properties, partition_key = excluded.partition_key",
-                (vertex.id, vertex.label, json.dumps(vertex.properties), vertex.partition_key),
+            db.executemany(
+                UPSERT_VERTEX,
+                ((v.id, v.label, _json(v.properties), v.partition_key) for v in vertices),
             )
 
     def _get_vertex(self, id):
@@ -124,17 +207,18 @@ class SQLiteGraphStore(GraphStore):
             db.execute("DELETE FROM vertices WHERE id = ?", (id,))  # its edges go by ON DELETE CASCADE
 
     def _upsert_edge(self, edge):
+        self._bulk_upsert_edges([edge])
+
+    def _bulk_upsert_edges(self, edges):
         with self._transaction(write=True) as db:
-            ends = (edge.source, edge.target)
-            found = {row[0] for row in db.execute("SELECT id FROM vertices WHERE id IN (?, ?)", ends)}
-            missing = [id for id in ends if id not in found]
-            if missing:
-                raise NotFound(f"No vertex {missing[0]!r}; create both ends before the {edge.label} edge.")
-            db.execute(
-                "INSERT INTO edges (source, label, target, properties) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (source, label, target) DO UPDATE SET properties = excluded.properties",
-                (edge.source, edge.label, edge.target, json.dumps(edge.properties)),
-            )
+            try:
+                db.executemany(
+                    UPSERT_EDGE,
+                    ((e.source, e.label, e.target, _json(e.properties)) for e in edges),
+                )
+            except sqlite3.IntegrityError:
+                # A foreign key failed: the transaction rolls back and the error names the vertex.
+                raise NotFound(_missing_end(db, edges)) from None
 
     def _remove_edge(self, source, label, target):
         with self._transaction(write=True) as db:
@@ -142,14 +226,19 @@ class SQLiteGraphStore(GraphStore):
                 "DELETE FROM edges WHERE source = ? AND label = ? AND target = ?", (source, label, target)
             )
 
+    def _clear(self):
+        with self._transaction(write=True) as db:
+            db.execute("DELETE FROM edges")
+            db.execute("DELETE FROM vertices")
+
+    # -- reads ------------------------------------------------------------
     def _neighbours(self, id, direction, label, limit, offset):
         linked, params = _linked(id, direction, label)
-        with self._transaction() as db:
-            rows = db.execute(
-                f"{SELECT_VERTEX} WHERE id IN ({linked}) ORDER BY id LIMIT ? OFFSET ?",
-                (*params, limit, offset),
-            ).fetchall()
-        return [_vertex(row) for row in rows]
+        # The page of ids is cut first (in index order when one side and a label are
+        # given), then only its vertices are read.
+        return self._vertices_in_order(
+            f"SELECT DISTINCT id FROM ({linked}) ORDER BY id LIMIT ? OFFSET ?", (*params, limit, offset)
+        )
 
     def _degree(self, id, direction, label):
         total = 0
@@ -160,10 +249,52 @@ class SQLiteGraphStore(GraphStore):
                 total += db.execute(f"SELECT COUNT(*) FROM ({linked})", params).fetchone()[0]
         return total
 
-    def _clear(self):
-        with self._transaction(write=True) as db:
-            db.execute("DELETE FROM edges")
-            db.execute("DELETE FROM vertices")
+    def _common_neighbours(self, a, b, direction, label, limit, offset):
+        linked_a, params_a = _linked(a, direction, label)
+        linked_b, params_b = _linked(b, direction, label)
+        return self._vertices_in_order(
+            f"SELECT id FROM ({linked_a}) INTERSECT SELECT id FROM ({linked_b}) ORDER BY id LIMIT ? OFFSET ?",
+            (*params_a, *params_b, limit, offset),
+        )
+
+    def _recommendations(self, id, label, limit):
+        return self._ranked(RECOMMENDATIONS, {"id": id, "label": label, "limit": limit})
+
+    def _bought_together(self, id, label, limit):
+        return self._ranked(BOUGHT_TOGETHER, {"id": id, "label": label, "limit": limit})
+
+    def _shortest_path(self, source, target, direction, label, max_depth):
+        with self._transaction() as db:
+            if source == target:
+                found = db.execute("SELECT 1 FROM vertices WHERE id = ?", (source,)).fetchone()
+                return [source] if found else None
+            row = db.execute(
+                SHORTEST_PATHS[direction, label is not None],
+                {"source": source, "target": target, "label": label, "max_depth": max_depth},
+            ).fetchone()
+        if row is None:
+            return None
+        return [bytes.fromhex(part).decode("utf-8") for part in row[0].strip(",").split(",")]
+
+    # -- helpers ----------------------------------------------------------
+    def _vertices_in_order(self, ids_sql, params):
+        with self._transaction() as db:
+            rows = db.execute(
+                f"WITH page(id) AS ({ids_sql}) SELECT v.id, v.label, v.properties, v.partition_key "
+                "FROM page JOIN vertices AS v USING (id) ORDER BY v.id",
+                params,
+            ).fetchall()
+        return [_vertex(row) for row in rows]
+
+    def _ranked(self, sql, params):
+        with self._transaction() as db:
+            scores = db.execute(sql, params).fetchall()
+            if not scores:
+                return []
+            holders = ", ".join("?" * len(scores))
+            rows = db.execute(f"{SELECT_VERTEX} WHERE id IN ({holders})", [id for id, _ in scores]).fetchall()
+        vertices = {row[0]: _vertex(row) for row in rows}
+        return [Ranked(vertices[id], score) for id, score in scores]
 
 
 def _linked(id, direction, label):
@@ -173,6 +304,18 @@ def _linked(id, direction, label):
         parts.append(LINKED[side] + (WITH_LABEL if label else ""))
         params += [id, label] if label else [id]
     return " UNION ALL ".join(parts), params
+
+
+def _missing_end(db, edges):
+    for edge in edges:
+        for id in (edge.source, edge.target):
+            if db.execute("SELECT 1 FROM vertices WHERE id = ?", (id,)).fetchone() is None:
+                return f"No vertex {id!r}; create both ends before the {edge.label} edge."
+    return "A vertex of an edge is missing."
+
+
+def _json(properties):
+    return json.dumps(properties) if properties else "{}"
 
 
 def _vertex(row):
