@@ -13,9 +13,10 @@ import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..base import StoreBackend
-from ..exceptions import InvalidQuery
+from ..exceptions import InvalidQuery, NotSupported
 from ..query import FIELD_SEGMENT, OPERATORS, Condition, as_filter, parse_lookup
 from ..metrics import timed
 
@@ -166,6 +167,167 @@ def decode_continuation(token, query_fingerprint):
     return state["p"]
 
 
+# -- patch ------------------------------------------------------------------
+PATCH_OPERATIONS = ("set", "increment", "add", "remove")
+# Cosmos DB applies at most 10 operations per patch; every backend keeps to that.
+MAX_PATCH_OPERATIONS = 10
+
+
+@dataclass(frozen=True)
+class PatchOperation:
+    """One step of a patch; ``path`` is a tuple of field names, outermost first.
+
+    - ``set``: give the field a value, adding it if absent (its parent must exist);
+    - ``increment``: add a number to a numeric field, or add the field with that number;
+    - ``add``: append a value to an existing array;
+    - ``remove``: remove an existing field.
+    """
+
+    op: str
+    path: tuple
+    value: Any = None
+
+    @property
+    def field(self):
+        return "__".join(self.path)
+
+
+def check_patch_operations(container, operations):
+    """Checked PatchOperations from tuples ``(op, "field__sub"[, value])``, dicts or PatchOperations.
+
+    A dict reads ``{"op": "set", "path": "stock__count", "value": 3}``, so a
+    patch can travel in an event payload. Paths are checked like filter
+    fields; the id and the partition key cannot be patched.
+    """
+    if not isinstance(operations, (list, tuple)):
+        raise InvalidQuery("A patch takes a list of operations such as ('set', 'price', 10).")
+    if not 1 <= len(operations) <= MAX_PATCH_OPERATIONS:
+        raise InvalidQuery(f"A patch has from 1 to {MAX_PATCH_OPERATIONS} operations, not {len(operations)}.")
+    return [check_patch_operation(container, operation) for operation in operations]
+
+
+def check_patch_operation(container, operation):
+    if isinstance(operation, PatchOperation):
+        op, path, value = operation.op, operation.path, operation.value
+        if isinstance(path, tuple) and all(isinstance(part, str) for part in path):
+            path = "__".join(path)
+    elif isinstance(operation, dict):
+        unknown = set(operation) - {"op", "path", "value"}
+        if unknown:
+            raise InvalidQuery(
+                f"A patch operation has the keys op, path and value, not {', '.join(sorted(unknown))}."
+            )
+        op, path, value = operation.get("op"), operation.get("path"), operation.get("value")
+    elif isinstance(operation, tuple) and len(operation) in (2, 3):
+        op, path, value = (*operation, None)[:3]
+    else:
+        raise InvalidQuery(f"{operation!r} is not a patch operation such as ('set', 'price', 10).")
+    if op not in PATCH_OPERATIONS:
+        raise InvalidQuery(f"Unknown patch operation {op!r}; use one of {', '.join(PATCH_OPERATIONS)}.")
+    if not isinstance(path, str) or not all(FIELD_SEGMENT.match(part) for part in path.split("__")):
+        raise InvalidQuery(f"{path!r} is not a field to patch (names of letters, digits and _ joined by __).")
+    parts = tuple(path.split("__"))
+    if parts == ("id",) or parts == container.partition_path[: len(parts)]:
+        raise InvalidQuery(f"{path!r} holds the document's id or partition key, which a patch cannot change.")
+    if op == "remove":
+        if value is not None:
+            raise InvalidQuery(f"remove {path}: takes no value.")
+    elif op == "increment":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InvalidQuery(f"increment {path}: takes a number, not {value!r}.")
+    check_json(f"{op} {path}", value)
+    return PatchOperation(op, parts, value)
+
+
+def check_json(what, value):
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise InvalidQuery(f"{what}: {value!r} is not JSON ({e}).") from None
+
+
+def apply_patch(document, operations):
+    """The document after the operations: the portable meaning of a patch, as Cosmos DB applies it.
+
+    InvalidQuery when an operation does not fit the stored document (a missing
+    parent, a field that is not a number or not an array, removing a field
+    that is absent); the caller then writes nothing.
+    """
+    document = json.loads(json.dumps(document))
+    for operation in operations:
+        parent = document
+        for name in operation.path[:-1]:
+            parent = parent.get(name) if isinstance(parent, dict) else None
+        name, here = operation.path[-1], f"{operation.op} {operation.field}"
+        if not isinstance(parent, dict):
+            raise InvalidQuery(f"{here}: the document has no object to hold {name!r}.")
+        current = parent.get(name)
+        if operation.op == "set":
+            parent[name] = operation.value
+        elif operation.op == "increment":
+            if name in parent and (isinstance(current, bool) or not isinstance(current, (int, float))):
+                raise InvalidQuery(f"{here}: the stored value {current!r} is not a number.")
+            parent[name] = (current or 0) + operation.value
+        elif operation.op == "add":
+            if not isinstance(current, list):
+                raise InvalidQuery(f"{here}: the stored value {current!r} is not an array.")
+            current.append(operation.value)
+        elif name not in parent:
+            raise InvalidQuery(f"{here}: the document has no such field.")
+        else:
+            del parent[name]
+    return document
+
+
+# -- batches -------------------------------------------------------------------
+BATCH_OPERATIONS = ("create", "upsert", "replace", "delete")
+# Cosmos DB runs at most 100 operations in one transactional batch.
+MAX_BATCH_OPERATIONS = 100
+
+
+@dataclass(frozen=True)
+class BatchOperation:
+    """One checked operation of a batch: a cleaned ``document`` or, for delete, an ``id``."""
+
+    op: str
+    document: dict | None = None
+    id: str | None = None
+    if_match: str | None = None
+
+
+def check_batch_operation(container, partition_key, index, operation):
+    if not isinstance(operation, tuple) or len(operation) not in (2, 3):
+        raise InvalidQuery(f"Batch operation {index}: {operation!r} is not like ('create', document).")
+    op, target, options = (*operation, {})[:3]
+    if op not in BATCH_OPERATIONS:
+        raise InvalidQuery(f"Batch operation {index}: unknown {op!r}; use {', '.join(BATCH_OPERATIONS)}.")
+    if not isinstance(options, dict) or set(options) - {"if_match"} or (op == "create" and options):
+        raise InvalidQuery(f"Batch operation {index}: the options of {op} are {{'if_match': etag}} or none.")
+    if_match = options.get("if_match")
+    if if_match is not None and not isinstance(if_match, str):
+        raise InvalidQuery(f"Batch operation {index}: if_match is an ETag string.")
+    if op == "delete":
+        if not isinstance(target, str) or not target:
+            raise InvalidQuery(f"Batch operation {index}: delete takes a document id.")
+        return BatchOperation(op, id=target, if_match=if_match)
+    document = clean_document(target)
+    if not same_partition(container.partition_key_of(document), partition_key):
+        raise ValueError(f"Batch operation {index}: the document is not in partition {partition_key!r}.")
+    return BatchOperation(op, document=document, id=document["id"], if_match=if_match)
+
+
+def same_partition(a, b):
+    # 5 and 5.0 are one partition, 5 and "5" two.
+    return isinstance(a, str) == isinstance(b, str) and a == b
+
+
+def batch_error(error, index, operation):
+    """The error of a failed batch, naming the operation that failed (kept in ``operation_index``)."""
+    failed = type(error)(f"Batch operation {index} ({operation}) failed, so none was applied: {error}")
+    failed.operation_index = index
+    return failed
+
+
 # The timer of the call running on this thread, so a backend's hooks can add
 # what only they know (Cosmos DB's request charge) without changing signatures.
 _current = threading.local()
@@ -180,6 +342,7 @@ class DocumentStore(StoreBackend):
     """Base class of document stores. Backends implement the ``_`` hooks."""
 
     kind = "documents"
+    # execute_batch() applies all of its operations or none.
     supports_atomic_batch = False
     supports_change_feed_continuation = False
     max_page_size = 1000
@@ -262,6 +425,51 @@ class DocumentStore(StoreBackend):
         with self._timed("delete", container):
             self._delete(container, str(id), partition_key, if_match)
 
+    def patch(self, container, id, partition_key, operations, *, condition=None, if_match=None):
+        """Change part of a stored document in one atomic step; returns the new document.
+
+        ``operations`` are up to 10 of ``("set", "field__sub", value)``,
+        ``("increment", "field", number)``, ``("add", "array_field", value)``
+        and ``("remove", "field")`` (see PatchOperation), applied in order.
+        ``condition`` is a filter (Q or dict of lookups) the stored document
+        must match, and ``if_match`` an ETag it must still have; otherwise
+        PreconditionFailed. NotFound if the document is absent; InvalidQuery
+        if an operation does not fit it, and then nothing is written.
+        """
+        container = self.container(container)
+        check_partition_value(partition_key)
+        operations = check_patch_operations(container, operations)
+        condition = as_filter(condition)
+        for part in condition.conditions() if condition is not None else ():
+            checked_condition(part)  # refuse a bad condition before anything is read
+        if if_match is not None and not isinstance(if_match, str):
+            raise InvalidQuery("if_match is the ETag string of a stored document.")
+        with self._timed("patch", container):
+            return self._patch(container, str(id), partition_key, operations, condition, if_match)
+
+    def execute_batch(self, container, partition_key, operations):
+        """Run up to 100 writes on one partition as one transaction: all apply, or none.
+
+        Each operation is a tuple: ``("create", document)``, ``("upsert",
+        document)``, ``("replace", document)`` or ``("delete", id)``, the last
+        three optionally followed by ``{"if_match": etag}``. Returns one result
+        per operation: the stored document, or None for a delete. A failing
+        operation raises its error (Conflict, NotFound, PreconditionFailed)
+        with ``operation_index`` set, and nothing of the batch is written.
+        """
+        if not self.supports_atomic_batch:
+            raise NotSupported(f"{type(self).__name__} cannot run atomic batches.")
+        container = self.container(container)
+        check_partition_value(partition_key)
+        if not isinstance(operations, (list, tuple)) or not 1 <= len(operations) <= MAX_BATCH_OPERATIONS:
+            raise InvalidQuery(f"A batch is a list of 1 to {MAX_BATCH_OPERATIONS} operations.")
+        checked = [
+            check_batch_operation(container, partition_key, index, operation)
+            for index, operation in enumerate(operations)
+        ]
+        with self._timed("execute_batch", container):
+            return self._execute_batch(container, partition_key, checked)
+
     def bulk_upsert(self, container, documents):
         """Upsert many documents; returns the stored documents in order."""
         container = self.container(container)
@@ -325,6 +533,12 @@ class DocumentStore(StoreBackend):
 
     def _count(self, container, where, partition_key):
         raise NotImplementedError("subclasses of DocumentStore must provide a _count() method")
+
+    def _patch(self, container, id, partition_key, operations, condition, if_match):
+        raise NotImplementedError("subclasses of DocumentStore must provide a _patch() method")
+
+    def _execute_batch(self, container, partition_key, operations):
+        raise NotImplementedError("subclasses of DocumentStore must provide an _execute_batch() method")
 
     def _bulk_upsert(self, container, pairs):
         return [self._upsert(container, doc, partition, None) for doc, partition in pairs]

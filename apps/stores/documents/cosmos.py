@@ -2,23 +2,41 @@
 
 Queries are parameterized SQL only: values travel as ``@p0, @p1, ...``, and
 the only names written into the query text are field segments checked
-against FIELD_SEGMENT, inside ``c["field"]["sub"]``. Errors of the SDK are
-translated into the store's own exceptions, and each call reports its
-request charge (RU) to the metrics hook.
+against FIELD_SEGMENT, inside ``c["field"]["sub"]``. The one exception is a
+patch's filter predicate, which Cosmos DB takes as SQL text without
+parameters (``filter_predicate: str`` in azure-cosmos 4.17, sent as the
+request's ``condition``): there each value is written as a constant by
+``literal()``, from JSON's own escaping, never by formatting caller text.
+
+Errors of the SDK are translated into the store's own exceptions, and each
+call reports its request charge (RU) to the metrics hook. Throttled requests
+(429) are retried by the SDK after the delay the service asks for
+(``x-ms-retry-after-ms``), within ``throttle_retries`` and
+``throttle_max_wait``; a request still throttled after that is Unavailable.
+
+Read-your-writes: the SDK keeps the session token of each write in its
+client and sends it with the following reads when the client's consistency
+is Session (cosmosdb-server's account default, and the usual one in Azure).
+The store keeps one client per process, so every thread of a process reads
+its own writes; ``reads_your_writes`` says whether the account allows it.
 """
+import json
+import os
 import threading
 from contextlib import contextmanager
-from functools import cached_property
+from decimal import Decimal
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ServiceRequestError, ServiceResponseError
 from azure.cosmos import CosmosClient, PartitionKey, exceptions
+from django.core.exceptions import ImproperlyConfigured
 
 from ..exceptions import Conflict, InvalidQuery, NotFound, PreconditionFailed, StoreError, Unavailable
 from ..query import Q
 from .base import (
     DocumentStore,
     Page,
+    batch_error,
     checked_condition,
     current_operation,
     decode_continuation,
@@ -31,21 +49,29 @@ RETRYABLE_STATUS = {408, 429, 449, 500, 502, 503, 504}
 COMPARISONS = {"eq": "=", "ne": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 # Cosmos DB's own properties that callers see; _rid, _self and _attachments stay inside.
 STORE_KEYS = ("_etag", "_ts")
+CONSISTENCY_LEVELS = ("Strong", "BoundedStaleness", "Session", "ConsistentPrefix", "Eventual")
+# The levels at which a client reads what it has just written.
+READS_YOUR_WRITES = ("Strong", "BoundedStaleness", "Session")
+# The portable patch operations and Cosmos DB's names for them.
+PATCH_OPERATIONS = {"set": "set", "increment": "incr", "add": "add", "remove": "remove"}
 
 
 def store_error(error):
-    """The store's exception for an SDK's HTTP error."""
-    if isinstance(error, exceptions.CosmosAccessConditionFailedError):
-        return PreconditionFailed("The document has changed since it was read.")
-    if isinstance(error, exceptions.CosmosResourceNotFoundError):
+    """The store's exception for an SDK's HTTP error (a batch's error included)."""
+    status, message = error.status_code, error.http_error_message
+    if status == 412:
+        return PreconditionFailed(f"The document has changed or does not meet the condition: {message}")
+    if status == 404:
         return NotFound("The document does not exist.")
-    if isinstance(error, exceptions.CosmosResourceExistsError):
+    if status == 409:
         return Conflict("A document with this id exists in the partition.")
-    if error.status_code == 400:
-        return InvalidQuery(f"Cosmos DB refused the request: {error.http_error_message}")
-    if error.status_code in RETRYABLE_STATUS:
-        return Unavailable(f"Cosmos DB answered {error.status_code}; retry later.")
-    return StoreError(f"Cosmos DB answered {error.status_code}: {error.http_error_message}")
+    if status == 400:
+        return InvalidQuery(f"Cosmos DB refused the request: {message}")
+    if status == 429:
+        return Unavailable("Cosmos DB still throttles after the retries; retry later or add throughput.")
+    if status in RETRYABLE_STATUS:
+        return Unavailable(f"Cosmos DB answered {status}; retry later.")
+    return StoreError(f"Cosmos DB answered {status}: {message}")
 
 
 @contextmanager
@@ -88,6 +114,53 @@ def type_check(value):
 def field_ref(path):
     # Each segment matched FIELD_SEGMENT (letters, digits, _), so it cannot close the quotes.
     return "c" + "".join(f'["{segment}"]' for segment in path)
+
+
+def literal(value):
+    """A scalar as a Cosmos SQL constant, for the patch predicate, which takes no parameters.
+
+    A string is written by json.dumps with ASCII escapes: JSON's escapes
+    (backslash before a quote, a backslash, n, t, uXXXX ...) are a subset of
+    Cosmos SQL's, so the constant holds the value exactly and no character of
+    it can end the constant early.
+    Numbers are written in plain decimals: Cosmos DB also reads exponents,
+    cosmosdb-server does not.
+    """
+    if value is None or isinstance(value, (bool, str)):
+        return json.dumps(value, ensure_ascii=True)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")
+    raise InvalidQuery(f"{value!r} is not a value a patch condition can compare.")
+
+
+def cosmos_patch(operations):
+    """Cosmos DB's JSON Patch operations for checked PatchOperations.
+
+    Paths need no JSON Pointer escaping: field segments hold no ``/`` or ``~``.
+    ``add`` appends, at the array's ``/-``.
+    """
+    result = []
+    for operation in operations:
+        path = "/" + "/".join(operation.path) + ("/-" if operation.op == "add" else "")
+        entry = {"op": PATCH_OPERATIONS[operation.op], "path": path}
+        if operation.op != "remove":
+            entry["value"] = operation.value
+        result.append(entry)
+    return result
+
+
+def array_paths(operations):
+    """The fields an ``add`` appends to, each of which must hold an array."""
+    return sorted({operation.path for operation in operations if operation.op == "add"})
+
+
+def holds_array(document, path):
+    value = document
+    for name in path:
+        value = value.get(name) if isinstance(value, dict) else None
+    return isinstance(value, list)
 
 
 # How a piece of SQL binds: AND binds tighter than OR, so only an OR inside an AND needs parentheses.
@@ -150,9 +223,34 @@ class QueryBuilder:
             clauses.append((f"{field_ref(container.partition_path)} = {self.param(partition_key)}", ATOM))
         if where is not None:
             clauses.append(self.filter(where))
-        if not clauses:
-            return ""
-        return " WHERE " + " AND ".join(f"({sql})" if binds == OR else sql for sql, binds in clauses)
+        return " WHERE " + all_of(clauses) if clauses else ""
+
+
+def all_of(clauses):
+    """SQL that holds when every (sql, binds) clause does."""
+    return " AND ".join(f"({sql})" if binds == OR else sql for sql, binds in clauses)
+
+
+class PredicateBuilder(QueryBuilder):
+    """Compiles a patch's condition into a filter predicate, ``FROM c WHERE ...``.
+
+    Cosmos DB's filter predicate takes no parameters, so each value is a
+    ``literal()`` where a query would have ``@p0``.
+    """
+
+    def param(self, value):
+        return literal(value)
+
+    def predicate(self, condition, arrays):
+        """The predicate: the condition, and that each field an ``add`` appends to holds an array.
+
+        Cosmos DB would append to an object by adding a key "-"; the guard
+        refuses that as the embedded backend does.
+        """
+        clauses = [(f"IS_ARRAY({field_ref(path)})", ATOM) for path in arrays]
+        if condition is not None:
+            clauses.append(self.filter(condition))
+        return "FROM c WHERE " + all_of(clauses) if clauses else None
 
 
 def order_clause(order):
@@ -166,37 +264,110 @@ class CosmosDocumentStore(DocumentStore):
 
     ``throughput`` (RU/s) is provisioned on the database and shared by its
     containers; leave it None for serverless accounts or an existing database.
+    ``consistency_level`` lowers the account's default for this client (None
+    keeps it). ``throttle_retries`` and ``throttle_max_wait`` (seconds, in
+    total) bound how long a throttled call keeps retrying before it raises
+    Unavailable: a web request should fail soon rather than hang.
     """
 
     required_options = ("endpoint", "key", "database")
-    default_options = {"verify_tls": True, "consistency_level": None, "throughput": None}
+    default_options = {
+        "verify_tls": True,
+        "consistency_level": None,
+        "throughput": None,
+        "throttle_retries": 9,
+        "throttle_max_wait": 10,
+    }
+    supports_atomic_batch = True
 
     def __init__(self, alias="default", **options):
         super().__init__(alias, **options)
-        self._containers = {}
+        level = self.options["consistency_level"]
+        if level is not None and level not in CONSISTENCY_LEVELS:
+            raise ImproperlyConfigured(
+                f"CosmosDocumentStore (store {alias!r}): consistency_level {level!r} is not one of "
+                f"{', '.join(CONSISTENCY_LEVELS)}."
+            )
+        for name in ("throttle_retries", "throttle_max_wait"):
+            value = self.options[name]
+            # The SDK reads 0 as "use the default", so at least 1.
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ImproperlyConfigured(
+                    f"CosmosDocumentStore (store {alias!r}): {name} is a whole number from 1, not {value!r}."
+                )
         self._lock = threading.Lock()
+        self._forget_client()
 
-    @cached_property
+    def _forget_client(self):
+        self._client = self._database = None
+        self._containers = {}
+        self._pid = os.getpid()
+
+    def _this_process(self):
+        # A forked worker must not share its parent's connections (nor its session), nor
+        # inherit the lock in the state another parent thread held it at the fork.
+        if self._pid != os.getpid():
+            self._lock = threading.Lock()
+            self._forget_client()
+
+    @property
     def client(self):
-        """The CosmosClient, built on first use (it reads the account when built)."""
-        kwargs = {"connection_verify": self.options["verify_tls"]}
+        """This process's CosmosClient, built on first use (it reads the account when built).
+
+        One client per process: it holds the session tokens that give the
+        process read-your-writes, and the connection pool.
+        """
+        self._this_process()
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._build_client()
+        return self._client
+
+    def _build_client(self):
+        kwargs = {
+            "connection_verify": self.options["verify_tls"],
+            # The SDK waits the x-ms-retry-after-ms the service sends with each 429.
+            "retry_throttle_total": self.options["throttle_retries"],
+            "retry_throttle_backoff_max": self.options["throttle_max_wait"],
+        }
         if self.options["consistency_level"]:
             kwargs["consistency_level"] = self.options["consistency_level"]
-        return CosmosClient(self.options["endpoint"], credential=self.options["key"], **kwargs)
+        with translated_errors():
+            return CosmosClient(self.options["endpoint"], credential=self.options["key"], **kwargs)
 
-    @cached_property
+    @property
+    def consistency_level(self):
+        """The consistency this client reads at: the option, else the account's default."""
+        return self.client.client_connection.default_headers.get("x-ms-consistency-level")
+
+    @property
+    def reads_your_writes(self):
+        """Whether a read sees this process's earlier writes (Strong, BoundedStaleness or Session)."""
+        return self.consistency_level in READS_YOUR_WRITES
+
+    @property
     def database(self):
         """The database proxy, created if it does not exist."""
-        return self.client.create_database_if_not_exists(
-            self.options["database"], offer_throughput=self.options["throughput"], response_hook=record_charge
-        )
+        client = self.client
+        if self._database is None:
+            with self._lock, translated_errors():
+                if self._database is None:
+                    self._database = client.create_database_if_not_exists(
+                        self.options["database"],
+                        offer_throughput=self.options["throughput"],
+                        response_hook=record_charge,
+                    )
+        return self._database
 
     def _proxy(self, container):
+        self._this_process()
         proxy = self._containers.get(container.name)
         if proxy is None:
+            database = self.database
             # One creation at a time: two concurrent create_if_not_exists can both try to create.
             with self._lock, translated_errors():
-                proxy = self._containers.get(container.name) or self.database.create_container_if_not_exists(
+                proxy = self._containers.get(container.name) or database.create_container_if_not_exists(
                     id=container.name,
                     partition_key=PartitionKey(path=container.partition_key),
                     response_hook=record_charge,
@@ -205,10 +376,9 @@ class CosmosDocumentStore(DocumentStore):
         return proxy
 
     def close(self):
-        """Drop the client; the next call builds a new one."""
-        self._containers = {}
-        client = self.__dict__.pop("client", None)
-        self.__dict__.pop("database", None)
+        """Drop the client; the next call builds a new one (with a new session)."""
+        client = self._client if self._pid == os.getpid() else None
+        self._forget_client()
         if client is not None:
             client.close()
 
@@ -253,6 +423,62 @@ class CosmosDocumentStore(DocumentStore):
         self._proxy(container).delete_item(
             id, partition_key=partition_key, response_hook=record_charge, **self._precondition(if_match)
         )
+
+    @translated_errors()
+    def _patch(self, container, id, partition_key, operations, condition, if_match):
+        arrays = array_paths(operations)
+        proxy = self._proxy(container)
+        try:
+            item = proxy.patch_item(
+                id,
+                partition_key,
+                cosmos_patch(operations),
+                filter_predicate=PredicateBuilder().predicate(condition, arrays),
+                response_hook=record_charge,
+                **self._precondition(if_match),
+            )
+        except exceptions.CosmosAccessConditionFailedError:
+            if arrays:
+                self._refuse_add_to_non_array(proxy, id, partition_key, arrays, condition, if_match)
+            raise
+        return public(item)
+
+    @staticmethod
+    def _refuse_add_to_non_array(proxy, id, partition_key, arrays, condition, if_match):
+        """InvalidQuery if the array guard, not the caller's precondition, refused the patch.
+
+        Cosmos DB answers 412 either way; the embedded backend raises
+        InvalidQuery for an add to a field that is not an array.
+        """
+        if condition is not None or if_match is not None:
+            stored = proxy.read_item(id, partition_key=partition_key, response_hook=record_charge)
+            arrays = [path for path in arrays if not holds_array(stored, path)]
+        if arrays:
+            names = ", ".join("__".join(path) for path in arrays)
+            raise InvalidQuery(f"add: the stored value of {names} is not an array.")
+
+    def _execute_batch(self, container, partition_key, operations):
+        batch = []
+        for operation in operations:
+            options = {"if_match_etag": operation.if_match} if operation.if_match else {}
+            if operation.op == "delete":
+                arguments = (operation.id,)
+            elif operation.op == "replace":
+                arguments = (operation.id, operation.document)
+            else:
+                arguments = (operation.document,)
+            batch.append((operation.op, arguments, options))
+        with translated_errors():
+            proxy = self._proxy(container)
+            try:
+                results = proxy.execute_item_batch(
+                    batch, partition_key=partition_key, response_hook=record_charge
+                )
+            except exceptions.CosmosBatchOperationError as e:
+                record_charge(e.headers or {})
+                index = e.error_index
+                raise batch_error(store_error(e), index, operations[index].op) from e
+        return [public(result["resourceBody"]) if result.get("resourceBody") else None for result in results]
 
     @staticmethod
     def _precondition(if_match):

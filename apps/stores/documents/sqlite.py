@@ -20,6 +20,8 @@ from ..query import Q
 from .base import (
     DocumentStore,
     Page,
+    apply_patch,
+    batch_error,
     checked_condition,
     decode_continuation,
     encode_continuation,
@@ -39,6 +41,7 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE INDEX IF NOT EXISTS documents_by_id ON documents (container, id);
 """
 
+KEY = "container = ? AND partition_key = ? AND id = ?"
 INSERT = "INSERT INTO documents (container, partition_key, id, body, etag, ts) VALUES (?, ?, ?, ?, ?, ?)"
 UPSERT = INSERT + """
 ON CONFLICT (container, partition_key, id)
@@ -148,12 +151,14 @@ def stored(document, etag, ts):
 class SQLiteDocumentStore(DocumentStore):
     """Documents in one SQLite file (WAL), shared safely by threads and processes.
 
-    Each thread has its own connection. Read-modify-write runs in ``BEGIN
-    IMMEDIATE`` transactions and a busy timeout turns a competing writer into
-    a short wait, so two processes can write the same file at once.
+    Each thread has its own connection. Read-modify-write (preconditions,
+    patches, batches) runs in ``BEGIN IMMEDIATE`` transactions and a busy
+    timeout turns a competing writer into a short wait, so two processes can
+    write the same file at once.
     """
 
     required_options = ("path",)
+    supports_atomic_batch = True
 
     def __init__(self, alias="default", **options):
         super().__init__(alias, **options)
@@ -214,38 +219,43 @@ class SQLiteDocumentStore(DocumentStore):
 
     # -- items ------------------------------------------------------------
     def _get(self, container, id, partition_key):
-        row = self._db().execute(
-            "SELECT body, etag, ts FROM documents WHERE container = ? AND partition_key = ? AND id = ?",
-            (container.name, partition_column(partition_key), id),
-        ).fetchone()
+        key = (container.name, partition_column(partition_key), id)
+        row = self._db().execute(f"SELECT body, etag, ts FROM documents WHERE {KEY}", key).fetchone()
         if row is None:
             raise NotFound(f"No {container.name} document {id!r} in partition {partition_key!r}.")
         return stored(json.loads(row[0]), row[1], row[2])
 
     def _create(self, container, document, partition_key):
-        etag, ts = uuid.uuid4().hex, int(time.time())
-        try:
-            self._db().execute(INSERT, self._row(container, document, partition_key, etag, ts))
-        except sqlite3.IntegrityError:
-            raise Conflict(
-                f"A {container.name} document {document['id']!r} exists in partition {partition_key!r}."
-            ) from None
-        return stored(document, etag, ts)
+        return self._insert(self._db(), container, document, partition_key)
 
     def _upsert(self, container, document, partition_key, if_match):
         if if_match is None:
             return self._bulk_upsert(container, [(document, partition_key)])[0]
-        # As in Cosmos DB, the precondition applies to a stored document; a missing one is created.
-        return self._conditional_write(container, document, partition_key, if_match, must_exist=False)
+        with self._transaction() as db:
+            return self._conditional_write(db, container, document, partition_key, if_match, must_exist=False)
 
     def _replace(self, container, document, partition_key, if_match):
-        return self._conditional_write(container, document, partition_key, if_match, must_exist=True)
+        with self._transaction() as db:
+            return self._conditional_write(db, container, document, partition_key, if_match, must_exist=True)
 
     def _delete(self, container, id, partition_key, if_match):
-        key = (container.name, partition_column(partition_key), id)
         with self._transaction() as db:
-            self._check_precondition(db, container, key, if_match, must_exist=True)
-            db.execute("DELETE FROM documents WHERE container = ? AND partition_key = ? AND id = ?", key)
+            self._delete_row(db, container, id, partition_key, if_match)
+
+    def _patch(self, container, id, partition_key, operations, condition, if_match):
+        # Read, change and write under the write lock, so no other writer comes between.
+        with self._transaction() as db:
+            return self._patch_row(db, container, id, partition_key, operations, condition, if_match)
+
+    def _execute_batch(self, container, partition_key, operations):
+        results = []
+        with self._transaction() as db:
+            for index, operation in enumerate(operations):
+                try:
+                    results.append(self._apply(db, container, partition_key, operation))
+                except (Conflict, NotFound, PreconditionFailed) as error:
+                    raise batch_error(error, index, operation.op) from error
+        return results
 
     def _bulk_upsert(self, container, pairs):
         etag_ts = [(uuid.uuid4().hex, int(time.time())) for _ in pairs]
@@ -254,18 +264,60 @@ class SQLiteDocumentStore(DocumentStore):
             db.executemany(UPSERT, rows)
         return [stored(doc, etag, ts) for (doc, _), (etag, ts) in zip(pairs, etag_ts)]
 
-    def _conditional_write(self, container, document, partition_key, if_match, must_exist):
+    # -- writes inside a transaction -----------------------------------------
+    def _apply(self, db, container, partition_key, operation):
+        """One checked batch operation, on the connection of the running transaction."""
+        if operation.op == "create":
+            return self._insert(db, container, operation.document, partition_key)
+        if operation.op == "delete":
+            return self._delete_row(db, container, operation.id, partition_key, operation.if_match)
+        return self._conditional_write(
+            db, container, operation.document, partition_key, operation.if_match,
+            must_exist=operation.op == "replace",
+        )
+
+    def _insert(self, db, container, document, partition_key):
+        etag, ts = uuid.uuid4().hex, int(time.time())
+        try:
+            db.execute(INSERT, self._row(container, document, partition_key, etag, ts))
+        except sqlite3.IntegrityError:
+            raise Conflict(
+                f"A {container.name} document {document['id']!r} exists in partition {partition_key!r}."
+            ) from None
+        return stored(document, etag, ts)
+
+    def _delete_row(self, db, container, id, partition_key, if_match):
+        key = (container.name, partition_column(partition_key), id)
+        self._check_precondition(db, container, key, if_match, must_exist=True)
+        db.execute(f"DELETE FROM documents WHERE {KEY}", key)
+
+    def _conditional_write(self, db, container, document, partition_key, if_match, must_exist):
+        # As in Cosmos DB, the precondition applies to a stored document; a missing one is created.
         etag, ts = uuid.uuid4().hex, int(time.time())
         row = self._row(container, document, partition_key, etag, ts)
-        with self._transaction() as db:
-            self._check_precondition(db, container, row[:3], if_match, must_exist)
-            db.execute(UPSERT, row)
+        self._check_precondition(db, container, row[:3], if_match, must_exist)
+        db.execute(UPSERT, row)
+        return stored(document, etag, ts)
+
+    def _patch_row(self, db, container, id, partition_key, operations, condition, if_match):
+        key = (container.name, partition_column(partition_key), id)
+        self._check_precondition(db, container, key, if_match, must_exist=True)
+        if condition is not None:
+            # The condition compiles as a query's filter does, so it matches exactly what a query would.
+            params = list(key)
+            sql = f"SELECT 1 FROM documents WHERE {KEY} AND " + compile_filter(condition, params)
+            if db.execute(sql, params).fetchone() is None:
+                raise PreconditionFailed(
+                    f"The {container.name} document {id!r} does not meet the patch condition {condition!r}."
+                )
+        body = db.execute(f"SELECT body FROM documents WHERE {KEY}", key).fetchone()[0]
+        document = apply_patch(json.loads(body), operations)
+        etag, ts = uuid.uuid4().hex, int(time.time())
+        db.execute(UPSERT, self._row(container, document, partition_key, etag, ts))
         return stored(document, etag, ts)
 
     def _check_precondition(self, db, container, key, if_match, must_exist):
-        found = db.execute(
-            "SELECT etag FROM documents WHERE container = ? AND partition_key = ? AND id = ?", key
-        ).fetchone()
+        found = db.execute(f"SELECT etag FROM documents WHERE {KEY}", key).fetchone()
         if found is None and must_exist:
             raise NotFound(f"No {container.name} document {key[2]!r} in partition {key[1]}.")
         if found is not None and if_match is not None and found[0] != if_match:
