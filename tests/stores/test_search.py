@@ -1,7 +1,9 @@
 """The search contract, run against every search backend (one fixture parametrized over them).
 
 Backend-specific behaviour (tantivy's single-writer lock, readers in other
-processes) is tested at the end.
+processes, generations swapped by a rebuild) is tested at the end. Azure AI
+Search has no emulator to run this suite against: its backend is tested at
+the wire in test_search_azure_wire.py.
 """
 import multiprocessing
 import threading
@@ -10,7 +12,7 @@ import time
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from apps.stores.exceptions import InvalidQuery, Unavailable
+from apps.stores.exceptions import Conflict, InvalidQuery, Unavailable
 from apps.stores.query import Q
 from apps.stores.search import IndexDefinition, declare_index
 from apps.stores.search.base import MAX_QUERY_LENGTH
@@ -26,7 +28,7 @@ INDEX = declare_index(
             ),
             IndexedField("description", "text", searchable=True),
             IndexedField("category", "keyword", filterable=True, facet=True),
-            IndexedField("tags", "keyword", filterable=True, facet=True),
+            IndexedField("tags", "keyword", filterable=True, facet=True, collection=True),
             IndexedField("price", "float", filterable=True, sortable=True, facet=True),
             IndexedField("stock", "int", filterable=True, sortable=True),
             IndexedField("in_stock", "bool", filterable=True, facet=True),
@@ -114,6 +116,11 @@ def test_a_value_of_the_wrong_type_is_refused_and_nothing_is_written(search):
         search.index_documents(INDEX, [{"id": "a", "name": "Fine"}, {"id": "b", "stock": "plenty"}])
 
     assert search.count(INDEX) == 0
+
+
+def test_a_list_for_a_field_not_declared_a_collection_is_refused(search):
+    with pytest.raises(InvalidQuery, match="category: a list"):
+        search.index_documents(INDEX, [{"id": "x", "category": ["fruit", "bakery"]}])
 
 
 def test_deleted_documents_are_no_longer_found(goods):
@@ -391,6 +398,82 @@ def test_suggest_for_a_blank_prefix_is_empty(goods):
     assert goods.suggest(INDEX, "*") == []
 
 
+# -- rebuild -----------------------------------------------------------------
+def test_rebuild_replaces_every_document_with_the_given_ones(goods):
+    built = goods.rebuild(INDEX, iter([{"id": "n1", "name": "Quince jam"}, {"id": "n2", "name": "Fig jam"}]))
+
+    assert built == 2
+    assert goods.count(INDEX) == 2
+    assert ids(goods.search(INDEX, "jam")) == ["n1", "n2"]
+    assert goods.search(INDEX, "apple").ids == []
+
+
+def test_rebuild_reads_the_documents_in_batches(goods):
+    built = goods.rebuild(INDEX, ({"id": str(n), "name": f"Item {n}"} for n in range(25)), batch_size=4)
+
+    assert built == 25
+    assert goods.search(INDEX, "item", page_size=1).total == 25
+
+
+def test_searches_see_the_current_index_until_the_new_one_is_complete(goods):
+    seen_during = []
+
+    def documents():
+        for n in range(10):
+            seen_during.append(goods.count(INDEX))
+            yield {"id": f"n{n}", "name": "Quince"}
+
+    goods.rebuild(INDEX, documents(), batch_size=3)
+
+    assert set(seen_during) == {5}
+    assert goods.count(INDEX) == 10
+
+
+def test_a_failed_rebuild_leaves_the_current_index_as_it_was(goods):
+    def documents():
+        yield {"id": "n1", "name": "Quince"}
+        raise RuntimeError("the home went away")
+
+    with pytest.raises(RuntimeError):
+        goods.rebuild(INDEX, documents(), batch_size=1)
+
+    assert goods.count(INDEX) == 5
+    assert goods.search(INDEX, "quince").ids == []
+    assert goods.rebuild(INDEX, GOODS[:2]) == 2  # and a later rebuild runs
+
+
+def test_a_bad_document_fails_the_rebuild_and_keeps_the_current_index(goods):
+    with pytest.raises(InvalidQuery, match="stock"):
+        goods.rebuild(INDEX, [{"id": "a", "name": "Fine"}, {"id": "b", "stock": "plenty"}])
+
+    assert goods.count(INDEX) == 5
+
+
+def test_writes_during_a_rebuild_reach_the_new_index(goods):
+    if not goods.rebuild_keeps_concurrent_writes:
+        pytest.skip("backend loses writes made during a rebuild")
+    stale_home = [{**doc} for doc in GOODS]  # read before the writes below
+
+    def documents():
+        for n, doc in enumerate(stale_home):
+            if n == 2:
+                # The projector, meanwhile, applies newer events to the live index.
+                goods.index_documents(INDEX, [{**GOODS[0], "name": "Golden quince"}, {"id": "p9", "name": "Fig"}])
+                goods.delete_documents(INDEX, ["p4"])
+            yield doc
+
+    goods.rebuild(INDEX, documents(), batch_size=2)
+
+    assert ids(goods.search(INDEX, page_size=20)) == ["p1", "p2", "p3", "p5", "p9"]
+    assert goods.search(INDEX, "quince").ids == ["p1"]
+    assert goods.search(INDEX, "red").ids == []
+
+
+def test_rebuild_takes_only_a_positive_batch_size(goods):
+    with pytest.raises(ValueError):
+        goods.rebuild(INDEX, GOODS, batch_size=0)
+
+
 # -- tantivy ---------------------------------------------------------------
 def test_tantivy_needs_a_path_and_refuses_unknown_options(tmp_path):
     with pytest.raises(ImproperlyConfigured, match="path"):
@@ -422,10 +505,10 @@ def test_tantivy_waits_for_a_writer_lock_held_elsewhere(tmp_path):
     backend = tantivy_backend(tmp_path, lock_timeout=5)
     backend.ensure_index(INDEX)
     held = threading.Event()
-    folder = str(tmp_path / "search" / INDEX.name)
+    folder = str(backend.current_folder(INDEX))
     holder = threading.Thread(target=_hold_the_writer_lock, args=(folder, 0.5, held))
     holder.start()
-    held.wait()
+    assert held.wait(timeout=10)
     started = time.monotonic()
 
     backend.index_documents(INDEX, GOODS)
@@ -439,10 +522,10 @@ def test_tantivy_gives_up_on_a_lock_held_past_the_timeout(tmp_path):
     backend = tantivy_backend(tmp_path, lock_timeout=0.2)
     backend.ensure_index(INDEX)
     held = threading.Event()
-    folder = str(tmp_path / "search" / INDEX.name)
+    folder = str(backend.current_folder(INDEX))
     holder = threading.Thread(target=_hold_the_writer_lock, args=(folder, 1.0, held))
     holder.start()
-    held.wait()
+    assert held.wait(timeout=10)
 
     with pytest.raises(Unavailable, match="locked by another writer"):
         backend.index_documents(INDEX, GOODS)
@@ -473,3 +556,168 @@ def test_tantivy_two_processes_writing_at_once_both_succeed(tmp_path):
     backend = TantivySearchBackend(alias="test", path=path)
     assert backend.count(INDEX) == 200
     assert backend.search(INDEX, where=Q(stock=4), page_size=1).total == 40
+
+
+def test_tantivy_rebuild_swaps_generations_and_removes_the_old_one(tmp_path):
+    backend = tantivy_backend(tmp_path)
+    backend.index_documents(INDEX, GOODS)
+    before = backend.current_folder(INDEX)
+
+    backend.rebuild(INDEX, GOODS[:1])
+
+    after = backend.current_folder(INDEX)
+    assert after != before and after.is_dir()
+    assert not before.exists()
+    assert not (tmp_path / "search" / f"{INDEX.name}.journal").exists()
+
+
+def test_tantivy_readers_and_writers_elsewhere_follow_the_swap(tmp_path):
+    rebuilder, other = tantivy_backend(tmp_path), tantivy_backend(tmp_path)
+    other.index_documents(INDEX, GOODS)  # opens the first generation
+
+    rebuilder.rebuild(INDEX, GOODS[:2])
+    other.index_documents(INDEX, [{"id": "late", "name": "Late fig"}])
+
+    assert rebuilder.current_folder(INDEX) == other.current_folder(INDEX)
+    assert ids(rebuilder.search(INDEX)) == ["late", "p1", "p2"]
+    assert ids(other.search(INDEX)) == ["late", "p1", "p2"]
+
+
+def test_tantivy_writes_from_another_instance_during_a_rebuild_are_carried_over(tmp_path):
+    rebuilder, projector = tantivy_backend(tmp_path), tantivy_backend(tmp_path)
+    projector.index_documents(INDEX, GOODS)
+
+    def documents():
+        yield from GOODS[:3]
+        projector.index_documents(INDEX, [{"id": "p1", "name": "Golden quince"}])
+        projector.delete_documents(INDEX, ["p2"])
+        yield from GOODS[3:]
+
+    rebuilder.rebuild(INDEX, documents(), batch_size=2)
+
+    assert ids(projector.search(INDEX)) == ["p1", "p3", "p4", "p5"]
+    assert projector.search(INDEX, "quince").ids == ["p1"]
+
+
+def test_tantivy_refuses_a_second_rebuild_while_one_runs(tmp_path):
+    first, second = tantivy_backend(tmp_path), tantivy_backend(tmp_path)
+    first.index_documents(INDEX, GOODS)
+
+    def documents():
+        with pytest.raises(Conflict, match="already running"):
+            second.rebuild(INDEX, GOODS[:1])
+        yield from GOODS
+
+    assert first.rebuild(INDEX, documents()) == 5
+    assert second.rebuild(INDEX, GOODS[:1]) == 1
+
+
+def test_tantivy_a_clear_during_a_rebuild_wins(tmp_path):
+    backend = tantivy_backend(tmp_path)
+    backend.index_documents(INDEX, GOODS)
+
+    def documents():
+        yield from GOODS[:2]
+        backend.clear(INDEX)
+        yield from GOODS[2:]
+
+    with pytest.raises(Conflict, match="cleared while being rebuilt"):
+        backend.rebuild(INDEX, documents(), batch_size=1)
+    assert backend.count(INDEX) == 0
+
+
+def test_tantivy_rebuild_applies_a_changed_definition(tmp_path):
+    backend = tantivy_backend(tmp_path)
+    old = IndexDefinition("changing", fields=(IndexedField("name", "text", searchable=True),))
+    new = IndexDefinition("changing", fields=(
+        IndexedField("name", "text", searchable=True), IndexedField("colour", "keyword", filterable=True),
+    ))
+    backend.index_documents(old, [{"id": "a", "name": "Apple"}])
+    with pytest.raises(Unavailable, match="rebuild it"):
+        backend.search(new, "apple")
+
+    backend.rebuild(new, [{"id": "a", "name": "Apple", "colour": "red"}])
+
+    assert backend.search(new, "apple", where=Q(colour="red")).ids == ["a"]
+
+
+def test_tantivy_adopts_an_index_folder_from_before_generations(tmp_path):
+    import tantivy
+
+    from apps.stores.search.tantivy_schema import WORDS, WORDS_TOKENIZER, Layout
+
+    legacy = tmp_path / "search" / INDEX.name
+    legacy.mkdir(parents=True)
+    index = tantivy.Index(Layout(INDEX).schema, str(legacy))
+    index.register_tokenizer(WORDS_TOKENIZER, WORDS)
+    writer = index.writer(heap_size=20_000_000)
+    writer.add_document(Layout(INDEX).document({"id": "old", "name": "Old apple"}))
+    writer.commit()
+    writer.wait_merging_threads()
+
+    backend = tantivy_backend(tmp_path)
+
+    assert backend.search(INDEX, "apple").ids == ["old"]
+    backend.rebuild(INDEX, GOODS)
+    assert not legacy.exists()
+    assert backend.count(INDEX) == 5
+
+
+def _write_after_the_swap(path, swapped, done):
+    backend = TantivySearchBackend(alias="projector", path=path, lock_timeout=30)
+    backend.index_documents(INDEX, [{"id": "before", "name": "Before"}])
+    swapped.wait(60)
+    backend.index_documents(INDEX, [{"id": "after", "name": "After"}])
+    done.set()
+
+
+@pytest.mark.slow
+def test_tantivy_a_writer_process_writes_into_the_new_index_after_the_swap(tmp_path):
+    context = multiprocessing.get_context("spawn")
+    path = str(tmp_path / "search")
+    swapped, done = context.Event(), context.Event()
+    backend = TantivySearchBackend(alias="test", path=path)
+    backend.ensure_index(INDEX)
+    worker = context.Process(target=_write_after_the_swap, args=(path, swapped, done))
+    worker.start()
+    deadline = time.monotonic() + 60
+    while backend.count(INDEX) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    backend.rebuild(INDEX, GOODS[:1])
+    swapped.set()
+    worker.join(timeout=60)
+
+    assert worker.exitcode == 0
+    assert ids(backend.search(INDEX)) == ["after", "p1"]
+
+
+def test_tantivy_no_write_is_lost_while_a_rebuild_runs_and_swaps(tmp_path):
+    rebuilder, projector = tantivy_backend(tmp_path), tantivy_backend(tmp_path)
+    projector.ensure_index(INDEX)
+    finished, written = threading.Event(), []
+
+    def project():
+        # One document per batch, for as long as the rebuild runs and a few batches after the swap.
+        after_swap = 0
+        while after_swap < 3:
+            id = f"w{len(written)}"
+            projector.index_documents(INDEX, [{"id": id, "name": "Written live"}])
+            written.append(id)
+            after_swap += finished.is_set()
+
+    writer = threading.Thread(target=project)
+
+    def home():
+        writer.start()  # once the rebuild began: what was written before is the home's to hold
+        for n in range(3000):
+            yield {"id": f"h{n}", "name": "From home"}
+
+    rebuilder.rebuild(INDEX, home(), batch_size=100)
+    finished.set()
+    writer.join(timeout=60)
+
+    live = rebuilder.search(INDEX, where=Q(name="Written live"), page_size=100)
+    assert len(written) > 3
+    assert sorted(live.ids) == sorted(written)
+    assert rebuilder.search(INDEX, where=Q(name="From home"), page_size=1).total == 3000

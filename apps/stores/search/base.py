@@ -4,14 +4,23 @@ Public methods check their input here and call ``_hooks`` the backends
 implement. Query text is always taken literally: a backend escapes or
 parses it so that quotes, operators and field syntax typed by a user never
 reach its query language as syntax.
+
+rebuild() builds a whole new index aside and swaps it in only when it is
+complete, so searches never see a half-built index; until the swap they
+read, and writers write, the current one.
 """
+import logging
 from dataclasses import dataclass, field
+from itertools import islice
 
 from ..base import StoreBackend
 from ..exceptions import InvalidQuery
 from ..metrics import timed
 from ..query import as_filter
 from .index import IndexDefinition, declared_indexes
+from .values import check_condition
+
+logger = logging.getLogger(__name__)
 
 MAX_QUERY_LENGTH = 10_000
 
@@ -42,6 +51,8 @@ class SearchBackend(StoreBackend):
     supports_facets = True
     supports_highlights = True
     supports_fuzzy = False
+    #: Whether writes made to the current index while rebuild() runs reach the new one.
+    rebuild_keeps_concurrent_writes = False
     max_page_size = 100
 
     def definition(self, index):
@@ -92,6 +103,7 @@ class SearchBackend(StoreBackend):
                 declared = definition.field(condition.field)
                 if declared is None or not declared.filterable:
                     raise InvalidQuery(f"{condition.field!r} is not a filterable field of {definition.name}.")
+                check_condition(declared, condition)
         for name in facets:
             declared = definition.field(name)
             if declared is None or not declared.facet:
@@ -131,6 +143,35 @@ class SearchBackend(StoreBackend):
         with timed(self, "clear", definition.name):
             self._clear(definition)
 
+    def rebuild(self, index, documents, *, batch_size=500):
+        """Build the index afresh from ``documents`` aside, then swap it in; return how many it holds.
+
+        Until the swap, searches read the current index and writes go on to it;
+        the new index is also built from the current definition, so this is how a
+        changed definition reaches a backend. Pass a lazy iterable read from the
+        home while this runs. On any error the new index is thrown away and the
+        current one stays as it was.
+        """
+        definition = self.definition(index)
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+            raise ValueError("batch_size is a whole number from 1.")
+        with timed(self, "rebuild", definition.name):
+            build = self._start_rebuild(definition)
+            built = 0
+            try:
+                for batch in batches(documents, batch_size):
+                    cleaned = [self._clean(definition, document) for document in batch]
+                    self._rebuild_batch(build, cleaned)
+                    built += len(cleaned)
+                self._finish_rebuild(build)
+            except BaseException:
+                try:
+                    self._abandon_rebuild(build)
+                except Exception:  # noqa: BLE001 - the error that stopped the rebuild says more
+                    logger.exception("Could not throw away the unfinished rebuild of %s.", definition.name)
+                raise
+        return built
+
     # -- helpers ----------------------------------------------------------
     def _check_text(self, text):
         if text is None:
@@ -144,7 +185,15 @@ class SearchBackend(StoreBackend):
     def _clean(self, definition, document):
         if not isinstance(document, dict) or not isinstance(document.get("id"), str) or not document["id"]:
             raise ValueError("A search document is a dict with a non-empty string 'id'.")
-        return {k: v for k, v in document.items() if k == "id" or definition.field(k) is not None}
+        cleaned = {}
+        for name, value in document.items():
+            declared = definition.field(name)
+            if name != "id" and declared is None:
+                continue
+            if isinstance(value, (list, tuple)) and not (declared and declared.collection):
+                raise InvalidQuery(f"{name}: a list of values, but the field is not declared a collection.")
+            cleaned[name] = value
+        return cleaned
 
     # -- hooks for backends ------------------------------------------------
     def _ensure_index(self, definition):
@@ -167,3 +216,25 @@ class SearchBackend(StoreBackend):
 
     def _clear(self, definition):
         raise NotImplementedError("subclasses of SearchBackend must provide a _clear() method")
+
+    def _start_rebuild(self, definition):
+        """Create the new index aside; return what the other rebuild hooks need (a "build")."""
+        raise NotImplementedError("subclasses of SearchBackend must provide a _start_rebuild() method")
+
+    def _rebuild_batch(self, build, documents):
+        raise NotImplementedError("subclasses of SearchBackend must provide a _rebuild_batch() method")
+
+    def _finish_rebuild(self, build):
+        """Swap the new index in. If this raises, the swap must not have happened."""
+        raise NotImplementedError("subclasses of SearchBackend must provide a _finish_rebuild() method")
+
+    def _abandon_rebuild(self, build):
+        """Throw the new index away after an error; never raise."""
+        raise NotImplementedError("subclasses of SearchBackend must provide an _abandon_rebuild() method")
+
+
+def batches(iterable, size):
+    """Lists of up to ``size`` items, read lazily from ``iterable``."""
+    iterator = iter(iterable)
+    while batch := list(islice(iterator, size)):
+        yield batch

@@ -25,10 +25,11 @@ INDEX_NAME = re.compile(r"^[a-z][a-z0-9-]{1,59}$")
 
 @dataclass(frozen=True)
 class SearchField:
-    """Full-text searchable, with a relevance boost."""
+    """Full-text searchable, with a relevance boost; ``collection`` when the value is a list."""
 
     name: str
     boost: float = 1.0
+    collection: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,12 @@ class AutocompleteField:
 
 @dataclass(frozen=True)
 class FilterField:
-    """Exact-match filterable; optionally a facet and a sort key."""
+    """Exact-match filterable; optionally a facet and a sort key; ``collection`` when the value is a list."""
 
     name: str
     facet: bool = False
     sortable: bool = False
+    collection: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,10 +61,14 @@ class IndexedField:
     facet: bool = False
     sortable: bool = False
     autocomplete: bool = False
+    #: The value is a list of values (Azure AI Search needs to know: ``Collection(Edm.String)``).
+    collection: bool = False
 
     def __post_init__(self):
         if self.type not in FIELD_TYPES:
             raise ValueError(f"{self.name}: type {self.type!r} is not one of {FIELD_TYPES}.")
+        if self.collection and self.sortable:
+            raise ValueError(f"{self.name}: a list of values cannot be a sort key.")
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,8 @@ def definition_for_model(model):
     for declared in model.search_fields:
         model_field = model_field_or_none(model, declared.name)
         current = merged.setdefault(declared.name, {"name": declared.name})
+        if getattr(declared, "collection", False) or (model_field is not None and model_field.many_to_many):
+            current["collection"] = True
         if isinstance(declared, SearchField):
             current.update(searchable=True, boost=declared.boost, type="text")
         elif isinstance(declared, AutocompleteField):

@@ -1,24 +1,34 @@
-"""Search on local disk with tantivy: one index folder per IndexDefinition under ``path``.
+"""Search on local disk with tantivy: one index per IndexDefinition under ``path``.
 
 tantivy lets one IndexWriter hold an index at a time, across processes. Each
 write batch takes the writer, commits and lets it go; while another process
 holds it, the batch waits and retries for up to ``lock_timeout`` seconds, so
 a web process and a worker writing at once wait for each other instead of
 failing. Readers reload before every search to see other processes' commits.
+
+An index is a series of generations behind a pointer file, so rebuild()
+builds a new one aside and swaps it in atomically; how writers in other
+processes follow the swap without losing a write is told in
+tantivy_generations.
 """
+import json
+import logging
 import os
 import random
+import shutil
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import tantivy
 from django.core.exceptions import ImproperlyConfigured
 
-from ..exceptions import InvalidQuery, NotSupported, StoreError, Unavailable
+from ..exceptions import Conflict, InvalidQuery, NotSupported, StoreError, Unavailable
 from .base import SearchBackend, SearchHit, SearchResults
+from .tantivy_generations import EVERYTHING, Generations
 from .tantivy_highlight import highlights
 from .tantivy_query import (
     analyzed,
@@ -31,13 +41,56 @@ from .tantivy_query import (
     sort_sources,
     text_query,
 )
-from .tantivy_schema import ID, WORDS, WORDS_TOKENIZER, Layout, as_text, values_of
+from .tantivy_schema import ID, SOURCE, WORDS, WORDS_TOKENIZER, Layout
+from .values import as_text, values_of
+
+logger = logging.getLogger(__name__)
+
+# How often a reader or writer starts over when a rebuild swapped the index under it.
+SWAP_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class Opened:
+    """One generation of an index, open."""
+
+    generation: str
+    layout: Layout
+    index: tantivy.Index
+
+    def holds(self, generation, definition):
+        return self.generation == generation and self.layout.definition == definition
+
+
+@dataclass
+class TantivyBuild:
+    """A rebuild under way: the new generation and its writer, and the journal it holds."""
+
+    definition: object
+    generations: Generations
+    journal: object
+    generation: str
+    layout: Layout
+    writer: object
+
+
+def release(writer):
+    """Let go of a writer that committed nothing; its folder may be gone already."""
+    try:
+        writer.rollback()
+    except ValueError:
+        pass
+    try:
+        writer.wait_merging_threads()
+    except ValueError:
+        pass
 
 
 class TantivySearchBackend(SearchBackend):
     """SearchBackend over tantivy index folders; OPTIONS: path, writer_heap_mb, lock_timeout."""
 
     supports_fuzzy = True
+    rebuild_keeps_concurrent_writes = True
     required_options = ("path",)
     default_options = {"writer_heap_mb": 64, "lock_timeout": 10}
     max_facet_values = 100
@@ -61,7 +114,8 @@ class TantivySearchBackend(SearchBackend):
 
     def _forget(self):
         self._pid = os.getpid()
-        self._opened = {}  # index name -> (Layout, tantivy.Index)
+        self._opened = {}  # index name -> Opened
+        self._generations = {}
         self._write_locks = {}
 
     def close(self):
@@ -69,28 +123,52 @@ class TantivySearchBackend(SearchBackend):
         with self._lock:
             self._forget()
 
+    def current_folder(self, index):
+        """The folder of the index's current generation (for operators and tests)."""
+        definition = self.definition(index)
+        generations = self._generations_of(definition.name)
+        return generations.folder(generations.current_or_create())
+
     # -- opening, reading, writing ----------------------------------------
-    def _open(self, definition):
+    def _generations_of(self, name):
         if self._pid != os.getpid():
             # A forked worker must not use the parent's tantivy objects (and their threads).
             with self._lock:
                 if self._pid != os.getpid():
                     self._forget()
-        opened = self._opened.get(definition.name)
-        if opened is None or opened[0].definition != definition:
+        generations = self._generations.get(name)
+        if generations is None:
+            with self._lock:
+                generations = self._generations.setdefault(name, Generations(self.path, name))
+        return generations
+
+    def _open(self, definition, fresh=False):
+        """The current generation of the index, open; ``fresh`` reads the pointer file again."""
+        generations = self._generations_of(definition.name)
+        for _attempt in range(SWAP_RETRIES):
+            generation = (fresh and generations.current(fresh=True)) or generations.current_or_create()
+            opened = self._opened.get(definition.name)
+            if opened is not None and opened.holds(generation, definition):
+                return opened
+            folder = generations.folder(generation)
             with self._lock:
                 opened = self._opened.get(definition.name)
-                if opened is None or opened[0].definition != definition:
-                    opened = self._opened[definition.name] = self._open_index(definition)
-        return opened
+                if opened is not None and opened.holds(generation, definition):
+                    return opened
+                # Never recreate a folder: a missing one was removed by a swap, so read the pointer again.
+                if folder.is_dir():
+                    try:
+                        layout, index = self._open_index(definition, folder)
+                    except FileNotFoundError:
+                        pass
+                    else:
+                        opened = self._opened[definition.name] = Opened(generation, layout, index)
+                        return opened
+            fresh = True
+        raise Unavailable(f"The search index {definition.name} kept moving while being opened; try again.")
 
-    def _open_index(self, definition):
+    def _open_index(self, definition, folder):
         layout = Layout(definition)
-        folder = self.path / definition.name
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise Unavailable(f"Cannot create the search index folder {folder}: {e}") from e
         for attempt in range(3):
             try:
                 index = tantivy.Index(layout.schema, str(folder), reuse=True)
@@ -99,8 +177,10 @@ class TantivySearchBackend(SearchBackend):
                 if "schema does not match" in str(e):
                     raise Unavailable(
                         f"The search index in {folder} was built from another definition of "
-                        f"{definition.name!r}; delete the folder and rebuild the index."
+                        f"{definition.name!r}; rebuild it (manage.py search_index rebuild)."
                     ) from e
+                if not folder.is_dir():
+                    raise FileNotFoundError(folder) from e
                 if attempt == 2:
                     raise Unavailable(f"Cannot open the search index in {folder}: {e}") from e
                 time.sleep(0.05)  # another process was creating it at the same moment
@@ -110,24 +190,31 @@ class TantivySearchBackend(SearchBackend):
         return layout, index
 
     def _searcher(self, definition):
-        layout, index = self._open(definition)
-        try:
-            index.reload()
-        except ValueError as e:
-            raise Unavailable(f"Cannot read the search index {definition.name}: {e}") from e
-        return layout, index.searcher()
+        generations = self._generations_of(definition.name)
+        for attempt in range(SWAP_RETRIES):
+            opened = self._open(definition, fresh=attempt > 0)
+            try:
+                opened.index.reload()
+                return opened.layout, opened.index.searcher()
+            except ValueError as e:
+                if generations.current(fresh=True) != opened.generation:
+                    continue  # a rebuild swapped the index and removed this generation
+                raise Unavailable(f"Cannot read the search index {definition.name}: {e}") from e
+        raise Unavailable(f"The search index {definition.name} kept moving while being read; try again.")
 
     def _write_lock(self, name):
         with self._lock:
             return self._write_locks.setdefault(name, threading.Lock())
 
     @contextmanager
-    def _writer(self, definition):
-        """A tantivy IndexWriter for one batch: committed on success, rolled back otherwise, then released."""
-        _, index = self._open(definition)
+    def _writer(self, definition, ids):
+        """A tantivy IndexWriter for one batch writing ``ids``: committed on success, rolled back
+        otherwise, then released. The ids are journaled for a rebuild running meanwhile."""
+        generations = self._generations_of(definition.name)
         with self._write_lock(definition.name):
-            writer = self._acquire_writer(index, definition.name)
+            writer = self._current_writer(definition, generations)
             try:
+                generations.note_writes(ids)
                 yield writer
                 writer.commit()
             except BaseException as e:
@@ -141,6 +228,23 @@ class TantivySearchBackend(SearchBackend):
             finally:
                 # Consumes the writer: waits for its merges and frees the index lock for others.
                 writer.wait_merging_threads()
+
+    def _current_writer(self, definition, generations):
+        """The writer of the current generation, checked after its lock is taken: a rebuild may have
+        swapped the index while this waited, and nothing may be written to the old one after that."""
+        for _attempt in range(SWAP_RETRIES):
+            generations.pass_gate()
+            opened = self._open(definition, fresh=True)
+            try:
+                writer = self._acquire_writer(opened.index, definition.name)
+            except Unavailable:
+                if generations.current(fresh=True) != opened.generation:
+                    continue
+                raise
+            if generations.current(fresh=True) == opened.generation:
+                return writer
+            release(writer)
+        raise Unavailable(f"The search index {definition.name} kept moving while being written; try again.")
 
     def _acquire_writer(self, index, name):
         timeout = self.options["lock_timeout"]
@@ -162,22 +266,112 @@ class TantivySearchBackend(SearchBackend):
         self._open(definition)
 
     def _index_documents(self, definition, documents):
-        layout, _ = self._open(definition)
+        layout = Layout(definition)
         # Converted before taking the lock: a bad document fails without blocking other writers.
         pairs = [(document[ID], layout.document(document)) for document in documents]
-        with self._writer(definition) as writer:
+        with self._writer(definition, [id for id, _ in pairs]) as writer:
             for id, document in pairs:
                 writer.delete_documents_by_term(ID, id)
                 writer.add_document(document)
 
     def _delete_documents(self, definition, ids):
-        with self._writer(definition) as writer:
+        with self._writer(definition, ids) as writer:
             for id in ids:
                 writer.delete_documents_by_term(ID, id)
 
     def _clear(self, definition):
-        with self._writer(definition) as writer:
+        with self._writer(definition, [EVERYTHING]) as writer:
             writer.delete_all_documents()
+
+    # -- rebuild ------------------------------------------------------------
+    def _start_rebuild(self, definition):
+        generations = self._generations_of(definition.name)
+        journal = generations.hold_journal()
+        generation = None
+        try:
+            current = generations.current(fresh=True)
+            # What crashed rebuilds left behind; no other rebuild runs while we hold the journal.
+            generations.remove_others(keep={current})
+            generation = generations.new_generation()
+            layout, index = self._open_index(definition, generations.folder(generation))
+            writer = index.writer(heap_size=self.options["writer_heap_mb"] * 1_000_000)
+        except BaseException:
+            journal.close()
+            if generation is not None:
+                shutil.rmtree(generations.folder(generation), ignore_errors=True)
+            raise
+        return TantivyBuild(definition, generations, journal, generation, layout, writer)
+
+    def _rebuild_batch(self, build, documents):
+        pairs = [(document[ID], build.layout.document(document)) for document in documents]
+        try:
+            for id, document in pairs:
+                build.writer.delete_documents_by_term(ID, id)
+                build.writer.add_document(document)
+        except ValueError as e:
+            raise Unavailable(f"Writing the new search index {build.definition.name} failed: {e}") from e
+
+    def _finish_rebuild(self, build):
+        name, generations = build.definition.name, build.generations
+        with self._write_lock(name), generations.gate_closed():
+            current = generations.current(fresh=True)
+            current_writer = current_index = None
+            if current is not None:
+                # Holding the current generation's writer lock: no write is half done, none starts.
+                try:
+                    current_index = tantivy.Index.open(str(generations.folder(current)))
+                except ValueError as e:
+                    raise Unavailable(f"Cannot open the current search index {current}: {e}") from e
+                current_writer = self._acquire_writer(current_index, name)
+            try:
+                if current_index is not None:
+                    self._carry_over(build, current_index, build.journal.written())
+                try:
+                    build.writer.commit()
+                finally:
+                    writer, build.writer = build.writer, None
+                    writer.wait_merging_threads()
+                generations.switch_to(build.generation)
+                build.journal.close()
+            finally:
+                if current_writer is not None:
+                    release(current_writer)
+        generations.remove_others(keep={build.generation})
+        logger.info("Search index %s rebuilt as %s (was %s).", name, build.generation, current or "empty")
+
+    def _carry_over(self, build, current_index, written):
+        """Copy into the new generation what writers changed in the current one during the rebuild."""
+        if not written:
+            return
+        if EVERYTHING in written:
+            raise Conflict(
+                f"The search index {build.definition.name} was cleared while being rebuilt; "
+                "the rebuild was dropped and the cleared index kept."
+            )
+        current_index.reload()
+        searcher = current_index.searcher()
+        for id in written:
+            hits = searcher.search(tantivy.Query.term_query(current_index.schema, ID, id), 1).hits
+            if not hits:
+                build.writer.delete_documents_by_term(ID, id)
+                continue
+            source = json.loads(searcher.doc(hits[0][1]).get_first(SOURCE))
+            try:
+                document = build.layout.document(self._clean(build.definition, source))
+            except (InvalidQuery, ValueError) as e:
+                # Written under another definition: the home's state, already in the build, stays.
+                logger.warning("Search index %s: %r not carried over: %s", build.definition.name, id, e)
+                continue
+            build.writer.delete_documents_by_term(ID, id)
+            build.writer.add_document(document)
+
+    def _abandon_rebuild(self, build):
+        if build.writer is not None:
+            release(build.writer)
+            build.writer = None
+        build.journal.close()
+        if build.generations.current(fresh=True) != build.generation:
+            shutil.rmtree(build.generations.folder(build.generation), ignore_errors=True)
 
     def _count(self, definition):
         return self._searcher(definition)[1].num_docs

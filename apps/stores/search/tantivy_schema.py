@@ -11,14 +11,13 @@ So a field that is both searchable text and filterable has a tokenized copy
 and a raw copy. ``id`` is a raw stored field (documents are replaced by id)
 and ``_source`` keeps the whole document as JSON, handed back with the hits.
 """
-import datetime
 import json
-from decimal import Decimal
 
 import tantivy
 from django.core.serializers.json import DjangoJSONEncoder
 
 from ..exceptions import InvalidQuery
+from .values import as_text, exact_value, values_of
 
 ID = "id"
 SOURCE = "_source"
@@ -44,65 +43,6 @@ def words_analyzer():
 
 
 WORDS = words_analyzer()
-
-
-def values_of(value):
-    """A document value as a list: None is no value, a list or tuple is several."""
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [v for v in value if v is not None]
-    return [value]
-
-
-def as_text(value):
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    return str(value)
-
-
-def _as_datetime(value):
-    if isinstance(value, str):
-        try:
-            value = datetime.datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    elif isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
-        value = datetime.datetime.combine(value, datetime.time())
-    if not isinstance(value, datetime.datetime):
-        return None
-    # A naive value is taken as UTC, as Django stores it with USE_TZ.
-    if value.tzinfo is None:
-        return value.replace(tzinfo=datetime.UTC)
-    return value.astimezone(datetime.UTC)
-
-
-def _is_int64(number):
-    try:
-        return number == int(number) and -(2**63) <= int(number) < 2**63
-    except (OverflowError, ValueError):  # infinity, NaN
-        return False
-
-
-def exact_value(field, value):
-    """``value`` as the exact field of ``field`` holds it; InvalidQuery if it cannot be."""
-    kind = field.type
-    number = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
-    if kind in ("text", "keyword") and (isinstance(value, (str, bool)) or number):
-        return as_text(value)
-    if kind == "int" and number and _is_int64(value):
-        return int(value)
-    if kind == "float" and number:
-        return float(value)
-    if kind == "bool" and isinstance(value, bool):
-        return value
-    if kind == "datetime":
-        converted = _as_datetime(value)
-        if converted is not None:
-            return converted
-    raise InvalidQuery(f"{field.name}: {value!r} is not a valid {kind} value.")
 
 
 class Layout:
