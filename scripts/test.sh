@@ -31,6 +31,6 @@ echo "== Tests in the embedded profile"
 POLYGLOT_PROFILE=embedded $PY -m pytest -m "not services" "$@" || status=1
 
 echo "== Tests in the services profile (PostgreSQL, RabbitMQ, Celery, Azurite, cosmosdb-server)"
-CELERY_TASK_DEFAULT_QUEUE=polyglot-tests POLYGLOT_PROFILE=services $PY -m pytest -m services "$@" || status=1
+POLYGLOT_PROFILE=services $PY -m pytest -m services "$@" || status=1
 
 exit $status

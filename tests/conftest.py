@@ -6,6 +6,8 @@ import socket
 import pytest
 from django.conf import settings
 
+from tests.processes import WorkerProcess
+
 SERVICES = {
     "PostgreSQL": ("127.0.0.1", 5432),
     "Redis": ("127.0.0.1", 6379),
@@ -78,3 +80,52 @@ def open_broker_gate():
     broker_gate.reset()
     yield
     broker_gate.reset()
+
+
+@pytest.fixture
+def start_worker(local_services, transactional_db, tmp_path):
+    """Start real worker processes: start_worker(beat=True, COSMOS_ENDPOINT=...)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    workers = []
+
+    def start(beat=False, **overrides):
+        env = dict(
+            os.environ,
+            DJANGO_SETTINGS_MODULE="polyglot_site.settings",
+            POLYGLOT_PROFILE="services",
+            DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        )
+        env.update({key: str(value) for key, value in overrides.items()})
+        worker = WorkerProcess(env, beat, tmp_path)
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+        print(f"--- worker log ---\n{worker.output()}")
+
+
+
+@pytest.fixture(scope="session", autouse=True)
+def remove_run_resources():
+    """After a services run: delete this run's Celery queue and Cosmos database."""
+    yield
+    if settings.POLYGLOT_PROFILE != "services":
+        return
+    from apps.stores import stores
+    from polyglot_site.celery import app as celery_app
+
+    try:
+        with celery_app.connection_for_write() as connection:
+            connection.default_channel.queue_delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+    except Exception as error:  # noqa: BLE001 - cleanup must not hide the run's result
+        print(f"could not delete the test queue: {error}")
+    documents = stores["documents"]
+    if hasattr(documents, "client"):
+        try:
+            documents.client.delete_database(documents.options["database"])
+        except Exception as error:  # noqa: BLE001
+            print(f"could not delete the test Cosmos database: {error}")

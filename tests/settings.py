@@ -1,18 +1,29 @@
-"""Settings for the test run: the chosen profile, with its files in a fresh temporary folder.
+"""Settings for the test run: the chosen profile, with everything it names made unique to this run.
 
-The folder is set before the profile is read, so a test never touches the
-developer's own var/ data.
+The data folder, the Celery queue, the Cosmos database and the SQL test
+database get names of their own before the profile is read, so a test never
+touches the developer's var/ and two runs on one machine never share state.
+Worker processes started by the tests inherit the same environment.
 """
 import atexit
 import os
 import shutil
 import tempfile
+import uuid
+
+RUN = uuid.uuid4().hex[:8]
 
 if "POLYGLOT_DATA_DIR" not in os.environ:
     _data_dir = tempfile.mkdtemp(prefix="polyglot-tests-")
     os.environ["POLYGLOT_DATA_DIR"] = _data_dir
     atexit.register(shutil.rmtree, _data_dir, ignore_errors=True)
+os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"polyglot-tests-{RUN}")
+os.environ.setdefault("COSMOS_DATABASE", f"polyglot-tests-{RUN}")
 
 from polyglot_site.settings import *  # noqa: E402,F401,F403
+from polyglot_site.settings import DATABASES  # noqa: E402
 
+DATABASES["default"].setdefault("TEST", {})["NAME"] = (
+    None if DATABASES["default"]["ENGINE"].endswith("sqlite3") else f"test_polyglot_site_{RUN}"
+)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -41,23 +41,26 @@ class ProductDocumentProjector(Projector):
         raise PreconditionFailed(f"Product document {event.aggregateid} kept changing; will retry.")
 
     def _apply_once(self, store, event):
+        if event.type != "deleted":
+            # The usual case, an edit in place: two point operations in the product's partition.
+            try:
+                current = store.get(CONTAINER, event.aggregateid, event.payload["category"])
+            except NotFound:
+                current = None
+            if current is not None:
+                if current.get("source_version", 0) < event.version:
+                    merged = {**current, **event.payload, "source_version": event.version}
+                    store.replace(CONTAINER, merged, if_match=current["_etag"])
+                return
+        # New, deleted, or moved to another category: find it in any partition.
         existing = store.query(CONTAINER, {"id": event.aggregateid}, limit=10).items
         current = max(existing, key=lambda d: d.get("source_version", 0), default=None)
         if current is not None and current.get("source_version", 0) >= event.version:
             return
-        if event.type == "deleted":
-            for doc in existing:
-                store.delete(CONTAINER, doc["id"], doc["category"], if_match=doc["_etag"])
-            return
-        merged = {**(current or {}), **event.payload, "source_version": event.version}
-        if current is not None and current["category"] == merged["category"]:
-            store.replace(CONTAINER, merged, if_match=current["_etag"])
-        else:
-            store.create(CONTAINER, merged)
-        # A category change moves the document to another partition.
+        if event.type != "deleted":
+            store.create(CONTAINER, {**(current or {}), **event.payload, "source_version": event.version})
         for doc in existing:
-            if doc["category"] != merged["category"]:
-                store.delete(CONTAINER, doc["id"], doc["category"], if_match=doc["_etag"])
+            store.delete(CONTAINER, doc["id"], doc["category"], if_match=doc["_etag"])
 
 
 class ProductSearchProjector(SearchIndexProjector):

@@ -37,6 +37,11 @@ class Projector:
         """Bring the projection up to ``event`` (an OutboxEvent or a State)."""
         raise NotImplementedError("subclasses of Projector must provide an apply() method")
 
+    def apply_batch(self, events):
+        """Apply several events of different aggregates; backends with bulk writes override this."""
+        for event in events:
+            self.apply(event)
+
     def home_states(self, chunk_size=500):
         """The current state of every record at its home, for rebuilds and reconciling."""
         if self.model is None:
@@ -80,11 +85,17 @@ class SearchIndexProjector(Projector):
             page += 1
 
     def apply(self, event):
+        self.apply_batch([event])
+
+    def apply_batch(self, events):
+        """One write for the saved records and one for the deleted ones."""
         search = stores[self.alias]
-        if event.type == "deleted":
-            search.delete_documents(self.index, [event.aggregateid])
-        else:
-            search.index_documents(self.index, [self.document(event.aggregateid, event.payload)])
+        deleted = [e.aggregateid for e in events if e.type == "deleted"]
+        saved = [self.document(e.aggregateid, e.payload) for e in events if e.type != "deleted"]
+        if saved:
+            search.index_documents(self.index, saved)
+        if deleted:
+            search.delete_documents(self.index, deleted)
 
 
 class ProjectorRegistry:

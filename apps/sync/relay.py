@@ -1,13 +1,16 @@
-"""Delivers committed outbox events to projections, one delivery row at a time.
+"""Delivers committed outbox events to projections, in batches.
 
-Each delivery runs in one SQL transaction that locks the delivery and the
-projection's cursor for the aggregate, applies the projector, then moves the
-cursor and marks the delivery done. A crash anywhere before the commit
-leaves the delivery pending for a retry; the cursor makes the retry (and any
-duplicate or older event) a no-op once the newer state is in place.
+A batch runs in one SQL transaction: it locks its delivery rows (skipping
+rows another worker holds) and, per projection, the cursors of the
+aggregates involved; it applies only the newest event of each aggregate
+that is ahead of its cursor, in one call to the projector; then it moves the
+cursors and marks the deliveries done. A crash anywhere before the commit
+leaves the deliveries pending for a retry, and the cursors make a retry, a
+duplicate or an older event a no-op once the newer state is in place.
 """
 import logging
 import random
+from collections import defaultdict
 from datetime import timedelta
 
 from django.db import transaction
@@ -20,6 +23,8 @@ from .projectors import registry
 logger = logging.getLogger(__name__)
 
 DUE = (Delivery.Status.PENDING, Delivery.Status.FAILED)
+BATCH_SIZE = 200
+UPDATED_FIELDS = ["status", "outcome", "attempts", "last_error", "next_attempt_at", "delivered_at"]
 
 
 def retry_delay(attempts):
@@ -31,37 +36,101 @@ def retry_delay(attempts):
 
 
 def deliver(delivery_id, *, respect_schedule=False):
-    """Deliver one delivery row. Returns its status afterwards (None if another worker has it).
+    """Deliver one delivery row; returns its status afterwards (None if another worker has it)."""
+    return deliver_batch([delivery_id], respect_schedule=respect_schedule).get(delivery_id)
 
-    Projector errors are recorded on the row (failed, then dead after the
+
+def deliver_batch(delivery_ids, *, respect_schedule=False):
+    """Deliver these deliveries; returns {delivery id: status} for the ones this call handled.
+
+    Projector errors are recorded on the rows (failed, then dead after the
     maximum attempts) rather than raised, so the transaction commits the record.
     """
     now = timezone.now()
     with transaction.atomic():
-        rows = Delivery.objects.select_for_update(skip_locked=True).select_related("event")
-        delivery = rows.filter(pk=delivery_id, status__in=DUE).first()
-        if delivery is None:
-            return None
-        if respect_schedule and delivery.next_attempt_at > now:
-            return delivery.status
-        event = delivery.event
+        rows = Delivery.objects.select_for_update(skip_locked=True, of=("self",)).select_related("event")
+        deliveries = list(rows.filter(pk__in=list(delivery_ids), status__in=DUE).order_by("event_id", "pk"))
+        if respect_schedule:
+            deliveries = [d for d in deliveries if d.next_attempt_at <= now]
+        by_projection = defaultdict(list)
+        for delivery in deliveries:
+            by_projection[delivery.projection].append(delivery)
+        for projection, items in by_projection.items():
+            _deliver_to(projection, items)
+        Delivery.objects.bulk_update(deliveries, UPDATED_FIELDS)
+    return {d.pk: d.status for d in deliveries}
+
+
+def _deliver_to(projection, deliveries):
+    try:
+        projector = registry.get(projection)
+    except KeyError:
+        for delivery in deliveries:
+            _fail(delivery, f"No projector named {projection!r} is registered.", dead=True)
+        return
+    cursors = _locked_cursors(projection, deliveries)
+    newest = {}
+    for delivery in deliveries:
+        key = (delivery.event.aggregatetype, delivery.event.aggregateid)
+        if key not in newest or delivery.event.version > newest[key].event.version:
+            newest[key] = delivery
+    ahead = [d for key, d in newest.items() if d.event.version > cursors[key].version]
+    failures = _apply(projector, ahead)
+    failed_keys = {(d.event.aggregatetype, d.event.aggregateid): error for d, error in failures.items()}
+    moved = []
+    for delivery in deliveries:
+        key = (delivery.event.aggregatetype, delivery.event.aggregateid)
+        if key in failed_keys:
+            # The aggregate's newest state did not land; retry all of its events later.
+            _fail(delivery, failed_keys[key])
+        elif delivery is newest[key] and delivery in ahead:
+            cursors[key].version = delivery.event.version
+            cursors[key].updated_at = timezone.now()
+            moved.append(cursors[key])
+            _done(delivery, Delivery.Outcome.APPLIED)
+        else:
+            _done(delivery, Delivery.Outcome.SKIPPED)
+    ProjectionCursor.objects.bulk_update(moved, ["version", "updated_at"])
+
+
+def _locked_cursors(projection, deliveries):
+    """The projection's cursors for these aggregates, created if new, locked in id order."""
+    keys = {(d.event.aggregatetype, d.event.aggregateid) for d in deliveries}
+    ProjectionCursor.objects.bulk_create(
+        [ProjectionCursor(projection=projection, aggregatetype=t, aggregateid=i) for t, i in sorted(keys)],
+        ignore_conflicts=True,
+    )
+    rows = ProjectionCursor.objects.select_for_update().filter(
+        projection=projection, aggregateid__in={i for _, i in keys}
+    ).order_by("pk")
+    return {(c.aggregatetype, c.aggregateid): c for c in rows if (c.aggregatetype, c.aggregateid) in keys}
+
+
+def _apply(projector, deliveries):
+    """Apply the events in one call; if that fails, one by one to find the culprits.
+
+    Returns {delivery: error message} for the ones that failed.
+    """
+    if not deliveries:
+        return {}
+    try:
+        projector.apply_batch([d.event for d in deliveries])
+        return {}
+    except Exception as error:  # noqa: BLE001 - any store error becomes a retry
+        if len(deliveries) == 1:
+            return {deliveries[0]: _describe(projector, deliveries[0], error)}
+    failures = {}
+    for delivery in deliveries:
         try:
-            projector = registry.get(delivery.projection)
-        except KeyError:
-            return _fail(delivery, f"No projector named {delivery.projection!r} is registered.", dead=True)
-        cursor, _ = ProjectionCursor.objects.select_for_update().get_or_create(
-            projection=delivery.projection, aggregatetype=event.aggregatetype, aggregateid=event.aggregateid
-        )
-        if cursor.version >= event.version:
-            return _done(delivery, Delivery.Outcome.SKIPPED)
-        try:
-            projector.apply(event)
-        except Exception as error:  # noqa: BLE001 - any store error becomes a retry
-            logger.warning("Delivery of event %s to %s failed: %r", event.sequence, delivery.projection, error)
-            return _fail(delivery, f"{type(error).__name__}: {error}")
-        cursor.version = event.version
-        cursor.save(update_fields=["version", "updated_at"])
-        return _done(delivery, Delivery.Outcome.APPLIED)
+            projector.apply(delivery.event)
+        except Exception as error:  # noqa: BLE001
+            failures[delivery] = _describe(projector, delivery, error)
+    return failures
+
+
+def _describe(projector, delivery, error):
+    logger.warning("Delivery of event %s to %s failed: %r", delivery.event_id, projector.name, error)
+    return f"{type(error).__name__}: {error}"
 
 
 def _done(delivery, outcome):
@@ -69,9 +138,6 @@ def _done(delivery, outcome):
     delivery.outcome = outcome
     delivery.attempts += 1
     delivery.delivered_at = timezone.now()
-    delivery.last_error = "" if outcome == Delivery.Outcome.APPLIED else delivery.last_error
-    delivery.save(update_fields=["status", "outcome", "attempts", "delivered_at", "last_error"])
-    return delivery.status
 
 
 def _fail(delivery, message, *, dead=False):
@@ -82,14 +148,11 @@ def _fail(delivery, message, *, dead=False):
     else:
         delivery.status = Delivery.Status.FAILED
         delivery.next_attempt_at = timezone.now() + timedelta(seconds=retry_delay(delivery.attempts))
-    delivery.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])
-    return delivery.status
 
 
 def deliver_all(sequence):
     """Deliver every due delivery of one event; one failing projection does not hold back the others."""
-    ids = Delivery.objects.filter(event_id=sequence, status__in=DUE).values_list("pk", flat=True)
-    return {pk: deliver(pk) for pk in list(ids)}
+    return deliver_batch(Delivery.objects.filter(event_id=sequence, status__in=DUE).values_list("pk", flat=True))
 
 
 def due_deliveries(limit):
@@ -99,16 +162,14 @@ def due_deliveries(limit):
     grace = now - timedelta(seconds=sync_setting("SWEEP_GRACE_SECONDS"))
     failed = Delivery.objects.filter(status=Delivery.Status.FAILED, next_attempt_at__lte=now)
     missed = Delivery.objects.filter(status=Delivery.Status.PENDING, created_at__lte=grace)
-    ids = list((failed | missed).order_by("event_id", "pk").values_list("pk", flat=True)[:limit])
-    return ids
+    return list((failed | missed).order_by("event_id", "pk").values_list("pk", flat=True)[:limit])
 
 
-def sweep(limit=None):
-    """Deliver what is due, oldest event first. Returns how many deliveries were run."""
-    limit = limit or sync_setting("SWEEP_BATCH")
-    ids = due_deliveries(limit)
-    for pk in ids:
-        deliver(pk, respect_schedule=True)
+def sweep(limit=None, batch_size=BATCH_SIZE):
+    """Deliver what is due, oldest event first, in batches. Returns how many deliveries were due."""
+    ids = due_deliveries(limit or sync_setting("SWEEP_BATCH"))
+    for start in range(0, len(ids), batch_size):
+        deliver_batch(ids[start:start + batch_size], respect_schedule=True)
     return len(ids)
 
 

@@ -161,10 +161,13 @@ POLYGLOT_SYNC = {
     # bounded staleness: lag beyond this reads the home and logs a warning.
     "STALENESS_BOUND_SECONDS": env.float("SYNC_STALENESS_BOUND_SECONDS", default=5.0),
 }
+SYNC_SWEEP_INTERVAL_SECONDS = env.float("SYNC_SWEEP_INTERVAL_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE = {
     "sync-sweep-outbox": {
         "task": "apps.sync.tasks.sweep_outbox",
-        "schedule": env.float("SYNC_SWEEP_INTERVAL_SECONDS", default=5.0),
+        "schedule": SYNC_SWEEP_INTERVAL_SECONDS,
+        # A sweep still queued when the next is due is dropped, so a backlog never piles up sweeps.
+        "options": {"expires": SYNC_SWEEP_INTERVAL_SECONDS},
     },
 }
 
