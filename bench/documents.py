@@ -14,7 +14,6 @@ Each figure times the public store call (validation and the metrics signal
 included), one call at a time on one thread, after a warm-up.
 """
 import argparse
-import math
 import os
 import platform
 import random
@@ -28,6 +27,7 @@ from django.conf import settings
 from apps.stores.documents import declare_container
 from apps.stores.documents.sqlite import SQLiteDocumentStore
 from apps.stores.query import Q
+from bench.stats import percentile
 
 PRODUCTS = declare_container("bench-products", "/category")
 COLOURS = ("red", "green", "blue", "black", "white")
@@ -71,11 +71,6 @@ def product(number, partitions, revision=0):
         "attributes": {"colour": COLOURS[number % len(COLOURS)], "weight_g": 100 + number % 900},
         "revision": revision,
     }
-
-
-def percentile(sorted_values, fraction):
-    """The nearest-rank percentile of already sorted values."""
-    return sorted_values[max(0, math.ceil(fraction * len(sorted_values)) - 1)]
 
 
 def timed_calls(call, arguments, warm_up):

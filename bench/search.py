@@ -25,7 +25,6 @@ tries again allowing one typo when the exact words find nothing, which is
 where the two may differ (and those slower queries are in its figures).
 """
 import argparse
-import math
 import os
 import platform
 import random
@@ -39,6 +38,7 @@ from pathlib import Path
 
 from apps.catalog.models import Product
 from apps.stores.query import Q
+from bench.stats import percentile
 from apps.stores.search import definition_for_model
 from apps.stores.search.tantivy import TantivySearchBackend
 
@@ -82,11 +82,6 @@ def parse_arguments(args):
 
 def progress(message):
     print(f"[bench search {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def percentile(sorted_values, fraction):
-    """The nearest-rank percentile of already sorted values."""
-    return sorted_values[max(0, math.ceil(fraction * len(sorted_values)) - 1)]
 
 
 def zipf_weights(count, exponent=1.1):

@@ -41,6 +41,13 @@ class ProductDocumentProjector(Projector):
         raise PreconditionFailed(f"Product document {event.aggregateid} kept changing; will retry.")
 
     def _apply_once(self, store, event):
+        if event.type != "deleted" and event.version == 1:
+            # A new product: one write. If a document exists after all, fall through.
+            try:
+                store.create(CONTAINER, {**event.payload, "source_version": event.version})
+                return
+            except Conflict:
+                pass
         if event.type != "deleted":
             # The usual case, an edit in place: two point operations in the product's partition.
             try:

@@ -150,9 +150,19 @@ def _fail(delivery, message, *, dead=False):
         delivery.next_attempt_at = timezone.now() + timedelta(seconds=retry_delay(delivery.attempts))
 
 
-def deliver_all(sequence):
-    """Deliver every due delivery of one event; one failing projection does not hold back the others."""
-    return deliver_batch(Delivery.objects.filter(event_id=sequence, status__in=DUE).values_list("pk", flat=True))
+def deliver_all(sequence, *, batch_size=BATCH_SIZE):
+    """Deliver every due delivery of one event, and with it the oldest other pending ones.
+
+    Under load, each task thus carries a batch: the events queued behind it
+    find their deliveries done and finish at once, and the projectors write
+    many records per call. One failing projection does not hold back the others.
+    """
+    own = list(Delivery.objects.filter(event_id=sequence, status__in=DUE).values_list("pk", flat=True))
+    if not own:
+        return {}
+    others = Delivery.objects.filter(status=Delivery.Status.PENDING).exclude(event_id=sequence)
+    ids = own + list(others.order_by("event_id", "pk").values_list("pk", flat=True)[: max(batch_size - len(own), 0)])
+    return deliver_batch(ids)
 
 
 def due_deliveries(limit):
