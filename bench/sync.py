@@ -46,6 +46,7 @@ def parse_arguments(args):
     parser = argparse.ArgumentParser(prog="python -m bench sync", description=__doc__.split("\n")[0])
     parser.add_argument("--rate", type=float, default=200, help="events per second for the latency run")
     parser.add_argument("--seconds", type=float, default=15, help="length of the latency run")
+    parser.add_argument("--concurrency", type=int, default=2, help="worker processes of the one Celery worker")
     parser.add_argument("--events", type=int, default=10_000, help="waiting events for the throughput runs")
     parser.add_argument("--cosmos-events", type=int, default=2_000, help="events for the cosmosdb-server throughput run")
     return parser.parse_args(args)
@@ -55,15 +56,24 @@ def progress(message):
     print(f"[bench sync {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def start_worker(log_dir):
+def start_worker(log_dir, concurrency):
     log = open(Path(log_dir) / "worker.log", "w")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "polyglot_site", "worker", "--pool=prefork", "--concurrency=1",
+        [sys.executable, "-m", "celery", "-A", "polyglot_site", "worker", "--pool=prefork", f"--concurrency={concurrency}",
          "--loglevel=warning", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=dict(os.environ, DJANGO_SETTINGS_MODULE="polyglot_site.settings"),
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     return worker, log
+
+
+def wait_for_worker(timeout=60):
+    from polyglot_site.celery import app
+
+    deadline = time.monotonic() + timeout
+    while not app.control.ping(timeout=0.5):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the worker did not start")
 
 
 def wait_until_delivered(timeout):
@@ -90,6 +100,8 @@ def measure_latency(rate, seconds):
     wait_until_delivered(120)
     done = dict(Delivery.objects.values("event_id").annotate(last=Max("delivered_at")).values_list("event_id", "last"))
     warm_up = int(rate)
+    timeline = [(done[seq] - commit).total_seconds() * 1000 for seq, commit in committed.items()]
+    progress("latency by second: " + ", ".join(f"{timeline[i]:.0f}" for i in range(0, len(timeline), int(rate))))
     latencies = sorted(
         (done[sequence] - commit).total_seconds() * 1000 for sequence, commit in list(committed.items())[warm_up:]
     )
@@ -148,9 +160,9 @@ def run(args):
     call_command("migrate", verbosity=0)
     call_command("stores", "init", verbosity=0)
     with tempfile.TemporaryDirectory() as log_dir:
-        worker, log = start_worker(log_dir)
+        worker, log = start_worker(log_dir, options.concurrency)
         try:
-            time.sleep(3)  # the worker connects and starts consuming
+            wait_for_worker()
             progress(f"latency: {options.rate:g} events/s for {options.seconds:g} s with a real worker")
             latency = measure_latency(options.rate, options.seconds)
         finally:

@@ -14,6 +14,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .conf import sync_setting
@@ -24,7 +25,6 @@ logger = logging.getLogger(__name__)
 
 DUE = (Delivery.Status.PENDING, Delivery.Status.FAILED)
 BATCH_SIZE = 200
-UPDATED_FIELDS = ["status", "outcome", "attempts", "last_error", "next_attempt_at", "delivered_at"]
 
 
 def retry_delay(attempts):
@@ -55,18 +55,51 @@ def deliver_batch(delivery_ids, *, respect_schedule=False):
         by_projection = defaultdict(list)
         for delivery in deliveries:
             by_projection[delivery.projection].append(delivery)
+        outcomes = Outcomes()
         for projection, items in by_projection.items():
-            _deliver_to(projection, items)
-        Delivery.objects.bulk_update(deliveries, UPDATED_FIELDS)
+            _deliver_to(projection, items, outcomes)
+        outcomes.save(now)
     return {d.pk: d.status for d in deliveries}
 
 
-def _deliver_to(projection, deliveries):
+class Outcomes:
+    """What a batch did, written back in a few set-based UPDATEs rather than row by row."""
+
+    def __init__(self):
+        self.done = defaultdict(list)  # outcome -> deliveries
+        self.failed = []
+        self.cursors = defaultdict(list)  # new version -> cursor ids
+
+    def applied(self, delivery, cursor):
+        self.done[Delivery.Outcome.APPLIED].append(delivery)
+        self.cursors[delivery.event.version].append(cursor.pk)
+
+    def skipped(self, delivery):
+        self.done[Delivery.Outcome.SKIPPED].append(delivery)
+
+    def fail(self, delivery, message, *, dead=False):
+        _fail(delivery, message, dead=dead)
+        self.failed.append(delivery)
+
+    def save(self, now):
+        for outcome, deliveries in self.done.items():
+            for delivery in deliveries:
+                delivery.status, delivery.outcome = Delivery.Status.DONE, outcome
+            Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+                status=Delivery.Status.DONE, outcome=outcome, attempts=F("attempts") + 1, delivered_at=now
+            )
+        if self.failed:
+            Delivery.objects.bulk_update(self.failed, ["status", "attempts", "last_error", "next_attempt_at"])
+        for version, cursor_ids in self.cursors.items():
+            ProjectionCursor.objects.filter(pk__in=cursor_ids).update(version=version, updated_at=now)
+
+
+def _deliver_to(projection, deliveries, outcomes):
     try:
         projector = registry.get(projection)
     except KeyError:
         for delivery in deliveries:
-            _fail(delivery, f"No projector named {projection!r} is registered.", dead=True)
+            outcomes.fail(delivery, f"No projector named {projection!r} is registered.", dead=True)
         return
     cursors = _locked_cursors(projection, deliveries)
     newest = {}
@@ -77,20 +110,16 @@ def _deliver_to(projection, deliveries):
     ahead = [d for key, d in newest.items() if d.event.version > cursors[key].version]
     failures = _apply(projector, ahead)
     failed_keys = {(d.event.aggregatetype, d.event.aggregateid): error for d, error in failures.items()}
-    moved = []
+    ahead = set(ahead)
     for delivery in deliveries:
         key = (delivery.event.aggregatetype, delivery.event.aggregateid)
         if key in failed_keys:
             # The aggregate's newest state did not land; retry all of its events later.
-            _fail(delivery, failed_keys[key])
-        elif delivery is newest[key] and delivery in ahead:
-            cursors[key].version = delivery.event.version
-            cursors[key].updated_at = timezone.now()
-            moved.append(cursors[key])
-            _done(delivery, Delivery.Outcome.APPLIED)
+            outcomes.fail(delivery, failed_keys[key])
+        elif delivery in ahead:
+            outcomes.applied(delivery, cursors[key])
         else:
-            _done(delivery, Delivery.Outcome.SKIPPED)
-    ProjectionCursor.objects.bulk_update(moved, ["version", "updated_at"])
+            outcomes.skipped(delivery)
 
 
 def _locked_cursors(projection, deliveries):
@@ -131,13 +160,6 @@ def _apply(projector, deliveries):
 def _describe(projector, delivery, error):
     logger.warning("Delivery of event %s to %s failed: %r", delivery.event_id, projector.name, error)
     return f"{type(error).__name__}: {error}"
-
-
-def _done(delivery, outcome):
-    delivery.status = Delivery.Status.DONE
-    delivery.outcome = outcome
-    delivery.attempts += 1
-    delivery.delivered_at = timezone.now()
 
 
 def _fail(delivery, message, *, dead=False):

@@ -133,7 +133,9 @@ REST_FRAMEWORK = {
 # Celery, configured from the CELERY_ namespace (see polyglot_site/celery.py).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Relay tasks are short and idempotent, and acks_late redelivers what a dead worker held,
+# so a worker may hold several messages: that hides the broker round trip per task.
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER", default=16)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
