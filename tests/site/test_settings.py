@@ -83,6 +83,30 @@ def test_azure_profile_reads_every_store_from_the_environment(tmp_path):
     }
 
 
+def test_azure_profile_builds_every_store_backend_without_the_network(tmp_path):
+    values = {name: "value" for name in REQUIRED_VARIABLES}
+    values.update(
+        COSMOS_ENDPOINT="https://account.documents.azure.com:443/",
+        COSMOS_KEY="a2V5LWtleS1rZXkta2V5",
+        GREMLIN_ENDPOINT="wss://account.gremlin.cosmos.azure.com:443/",
+        GREMLIN_USERNAME="/dbs/shop/colls/social",
+        AZURE_SEARCH_ENDPOINT="https://search.search.windows.net",
+    )
+    build = (
+        "from django.conf import settings; from apps.stores import StoreHandler; "
+        "h = StoreHandler(settings.POLYGLOT_STORES); print(sorted(type(h[a]).__name__ for a in h))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("POLYGLOT_")}
+    clean.update(DJANGO_SETTINGS_MODULE="polyglot_site.settings", POLYGLOT_DATA_DIR=str(tmp_path),
+                 POLYGLOT_PROFILE="azure", **values)
+
+    result = subprocess.run([sys.executable, "-c", build], cwd=ROOT, env=clean, capture_output=True, text=True,
+                            timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['AzureSearchBackend', 'CosmosDocumentStore', 'GremlinGraphStore']"
+
+
 @pytest.mark.parametrize("profile", ["production", ""])
 def test_unknown_profile_is_refused(tmp_path, profile):
     result = load_settings(tmp_path, POLYGLOT_PROFILE=profile)
