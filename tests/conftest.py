@@ -74,12 +74,14 @@ def clean_stores():
 
 @pytest.fixture(autouse=True)
 def open_broker_gate():
-    """A test that breaks the broker must not leave later tests' dispatch switched off."""
-    from apps.sync.outbox import broker_gate
+    """A test that breaks the broker or loses messages must not leave later tests' dispatch off."""
+    from apps.sync.outbox import broker_gate, relay_task_started
 
     broker_gate.reset()
+    relay_task_started()
     yield
     broker_gate.reset()
+    relay_task_started()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Settings for the test run: the chosen profile, with everything it names made unique to this run.
 
-The data folder, the Celery queue, the Cosmos database and the SQL test
-database get names of their own before the profile is read, so a test never
+The data folder, the Celery queue, the cache prefix, the Cosmos database and
+the SQL test database get names of their own before the profile is read, so a test never
 touches the developer's var/ and two runs on one machine never share state.
 Worker processes started by the tests inherit the same environment.
 """
@@ -19,6 +19,7 @@ if "POLYGLOT_DATA_DIR" not in os.environ:
     atexit.register(shutil.rmtree, _data_dir, ignore_errors=True)
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"polyglot-tests-{RUN}")
 os.environ.setdefault("COSMOS_DATABASE", f"polyglot-tests-{RUN}")
+os.environ.setdefault("CACHE_KEY_PREFIX", f"polyglot-tests-{RUN}")
 
 from polyglot_site.settings import *  # noqa: E402,F401,F403
 from polyglot_site.settings import DATABASES  # noqa: E402

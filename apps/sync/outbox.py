@@ -4,6 +4,7 @@ import threading
 import time
 from contextvars import ContextVar
 
+from django.core.cache import cache
 from django.db import transaction
 
 from .conf import sync_setting
@@ -66,14 +67,39 @@ class BrokerGate:
 broker_gate = BrokerGate()
 
 
+# Set while a relay task is queued and not yet started: that task will deliver
+# every event committed before it drains, so a busy site sends one message per
+# batch instead of one per event. Expires in case the message is lost.
+RELAY_QUEUED_KEY = "sync:relay-queued"
+RELAY_QUEUED_SECONDS = 2
+
+
+def relay_task_queued():
+    """Mark a relay task as queued; False if one already is (so this event rides along)."""
+    try:
+        return cache.add(RELAY_QUEUED_KEY, 1, timeout=RELAY_QUEUED_SECONDS)
+    except Exception:  # noqa: BLE001 - without the cache, send a message per event
+        logger.warning("The cache is unavailable: one relay message per event.", exc_info=True)
+        return True
+
+
+def relay_task_started():
+    """Called by the relay task before it drains: events committed from now on queue a new task."""
+    try:
+        cache.delete(RELAY_QUEUED_KEY)
+    except Exception:  # noqa: BLE001
+        logger.warning("The cache is unavailable.", exc_info=True)
+
+
 def dispatch(sequence):
     """Queue delivery of one committed event; never raises."""
     from .tasks import deliver_event
 
-    if not broker_gate.is_open():
+    if not broker_gate.is_open() or not relay_task_queued():
         return
     try:
         deliver_event.delay(sequence)
     except Exception:  # noqa: BLE001 - a broker fails in many ways; the outbox keeps the event
         broker_gate.close()
+        relay_task_started()
         logger.warning("Could not queue outbox event %s; it waits for the sweeper.", sequence, exc_info=True)

@@ -19,12 +19,13 @@ from django.utils import timezone
 
 from .conf import sync_setting
 from .models import Delivery, ProjectionCursor
+from .outbox import dispatch, relay_task_started
 from .projectors import registry
 
 logger = logging.getLogger(__name__)
 
 DUE = (Delivery.Status.PENDING, Delivery.Status.FAILED)
-BATCH_SIZE = 200
+BATCH_SIZE = 500
 
 
 def retry_delay(attempts):
@@ -172,19 +173,31 @@ def _fail(delivery, message, *, dead=False):
         delivery.next_attempt_at = timezone.now() + timedelta(seconds=retry_delay(delivery.attempts))
 
 
-def deliver_all(sequence, *, batch_size=BATCH_SIZE):
-    """Deliver every due delivery of one event, and with it the oldest other pending ones.
+def deliver_all(sequence, *, batch_size=BATCH_SIZE, max_batches=25):
+    """Deliver one event's due deliveries, then drain every other pending one, in batches.
 
-    Under load, each task thus carries a batch: the events queued behind it
-    find their deliveries done and finish at once, and the projectors write
-    many records per call. One failing projection does not hold back the others.
+    Dispatch sends one message while a relay task is queued (see
+    outbox.relay_task_queued), so this task must take everything committed
+    before it finishes. After ``max_batches`` it hands over to a new task
+    rather than run for ever; returns how many deliveries it ran.
     """
+    relay_task_started()
     own = list(Delivery.objects.filter(event_id=sequence, status__in=DUE).values_list("pk", flat=True))
-    if not own:
-        return {}
-    others = Delivery.objects.filter(status=Delivery.Status.PENDING).exclude(event_id=sequence)
-    ids = own + list(others.order_by("event_id", "pk").values_list("pk", flat=True)[: max(batch_size - len(own), 0)])
-    return deliver_batch(ids)
+    handled = len(deliver_batch(own)) if own else 0
+    for _ in range(max_batches):
+        pending = list(
+            Delivery.objects.filter(status=Delivery.Status.PENDING)
+            .order_by("event_id", "pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not pending:
+            return handled
+        delivered = deliver_batch(pending)
+        if not delivered:
+            return handled  # another worker holds them
+        handled += len(delivered)
+    dispatch(sequence)
+    return handled
 
 
 def due_deliveries(limit):
@@ -207,8 +220,6 @@ def sweep(limit=None, batch_size=BATCH_SIZE):
 
 def redrive(queryset):
     """Give dead (or failed) deliveries a fresh start and queue them; returns how many."""
-    from .outbox import dispatch
-
     chosen = queryset.filter(status__in=[Delivery.Status.DEAD, Delivery.Status.FAILED])
     rows = list(chosen.values_list("pk", "event_id"))
     with transaction.atomic():

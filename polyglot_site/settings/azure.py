@@ -38,6 +38,8 @@ DATABASES = {
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
+        # Sites (or test runs) sharing one cache server keep apart by prefix.
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=""),
         "LOCATION": env.str("REDIS_URL"),
         "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
     }

@@ -20,6 +20,8 @@ DATABASES = {
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        # Sites (or test runs) sharing one cache server keep apart by prefix.
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=""),
         "LOCATION": str(DATA_DIR / "cache"),
     }
 }

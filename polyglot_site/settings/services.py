@@ -24,6 +24,8 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
+        # Sites (or test runs) sharing one cache server keep apart by prefix.
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=""),
         "LOCATION": REDIS_URL,
         "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
     }
