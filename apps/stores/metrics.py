@@ -1,7 +1,18 @@
 """One metrics hook for every store: the store_operation signal, sent per call."""
+import threading
 import time
 
 from .signals import store_operation
+
+
+# The timer of the store call running on this thread, so a backend's hooks can
+# add what only they know (a request charge) without changing signatures.
+_current = threading.local()
+
+
+def current_operation():
+    """The ``timed`` object of the store call running on this thread, or None."""
+    return getattr(_current, "operation", None)
 
 
 class timed:
@@ -17,10 +28,12 @@ class timed:
         self.request_charge = None
 
     def __enter__(self):
+        self.outer, _current.operation = current_operation(), self
         self.started = time.perf_counter()
         return self
 
     def __exit__(self, exc_type, exc, tb):
+        _current.operation = self.outer
         store_operation.send(
             sender=type(self.store),
             alias=self.store.alias,

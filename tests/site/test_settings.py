@@ -20,12 +20,36 @@ SHOW_SETTINGS = (
 )
 
 
-def load_settings(tmp_path, **env):
+BUILD_STORES = (
+    "from django.conf import settings; from apps.stores import StoreHandler; "
+    "h = StoreHandler(settings.POLYGLOT_STORES); print(sorted(type(h[a]).__name__ for a in h))"
+)
+
+
+def load_settings(tmp_path, script=SHOW_SETTINGS, **env):
+    """Run ``script`` in a fresh interpreter whose environment holds only ``env`` of ours."""
     clean = {k: v for k, v in os.environ.items() if k not in REQUIRED_VARIABLES and not k.startswith("POLYGLOT_")}
     clean.update(DJANGO_SETTINGS_MODULE="polyglot_site.settings", POLYGLOT_DATA_DIR=str(tmp_path), **env)
     return subprocess.run(
-        [sys.executable, "-c", SHOW_SETTINGS], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", script], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
     )
+
+
+def azure_environment(**overrides):
+    """Every variable the azure profile requires, with plausible values."""
+    values = {name: "value" for name in REQUIRED_VARIABLES}
+    values.update(
+        REDIS_URL="rediss://:secret@cache.example.net:6380/0",
+        CELERY_BROKER_URL="amqps://user:secret@broker.example.net//",
+        DJANGO_ALLOWED_HOSTS="shop.example.net",
+        COSMOS_ENDPOINT="https://account.documents.azure.com:443/",
+        COSMOS_KEY="a2V5LWtleS1rZXkta2V5",
+        GREMLIN_ENDPOINT="wss://account.gremlin.cosmos.azure.com:443/",
+        GREMLIN_USERNAME="/dbs/shop/colls/social",
+        AZURE_SEARCH_ENDPOINT="https://search.search.windows.net",
+    )
+    values.update(overrides)
+    return values
 
 
 def test_embedded_is_the_default_and_needs_no_server(tmp_path):
@@ -64,14 +88,7 @@ def test_azure_profile_names_every_missing_variable_at_once(tmp_path):
 
 
 def test_azure_profile_reads_every_store_from_the_environment(tmp_path):
-    values = {name: "value" for name in REQUIRED_VARIABLES}
-    values.update(
-        REDIS_URL="rediss://:secret@cache.example.net:6380/0",
-        CELERY_BROKER_URL="amqps://user:secret@broker.example.net//",
-        DJANGO_ALLOWED_HOSTS="shop.example.net",
-    )
-
-    result = load_settings(tmp_path, POLYGLOT_PROFILE="azure", **values)
+    result = load_settings(tmp_path, POLYGLOT_PROFILE="azure", **azure_environment())
 
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)
@@ -84,24 +101,7 @@ def test_azure_profile_reads_every_store_from_the_environment(tmp_path):
 
 
 def test_azure_profile_builds_every_store_backend_without_the_network(tmp_path):
-    values = {name: "value" for name in REQUIRED_VARIABLES}
-    values.update(
-        COSMOS_ENDPOINT="https://account.documents.azure.com:443/",
-        COSMOS_KEY="a2V5LWtleS1rZXkta2V5",
-        GREMLIN_ENDPOINT="wss://account.gremlin.cosmos.azure.com:443/",
-        GREMLIN_USERNAME="/dbs/shop/colls/social",
-        AZURE_SEARCH_ENDPOINT="https://search.search.windows.net",
-    )
-    build = (
-        "from django.conf import settings; from apps.stores import StoreHandler; "
-        "h = StoreHandler(settings.POLYGLOT_STORES); print(sorted(type(h[a]).__name__ for a in h))"
-    )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("POLYGLOT_")}
-    clean.update(DJANGO_SETTINGS_MODULE="polyglot_site.settings", POLYGLOT_DATA_DIR=str(tmp_path),
-                 POLYGLOT_PROFILE="azure", **values)
-
-    result = subprocess.run([sys.executable, "-c", build], cwd=ROOT, env=clean, capture_output=True, text=True,
-                            timeout=60)
+    result = load_settings(tmp_path, BUILD_STORES, POLYGLOT_PROFILE="azure", **azure_environment())
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['AzureSearchBackend', 'CosmosDocumentStore', 'GremlinGraphStore']"

@@ -649,14 +649,19 @@ def test_conditional_decrement_reserves_the_last_item_once(store):
     assert store.get("test-things", "stock", "p")["count"] == 0
 
 
-def test_concurrent_patches_lose_no_increment(store):
-    store.create("test-things", {"id": "counter", "pk": "c", "n": 0})
-
-    threads = [threading.Thread(target=patch_counter, args=(store, 10)) for _ in range(4)]
+def in_threads(target, *args, count=4):
+    """Run ``target(*args)`` on ``count`` threads at once and wait for them all."""
+    threads = [threading.Thread(target=target, args=args) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def test_concurrent_patches_lose_no_increment(store):
+    store.create("test-things", {"id": "counter", "pk": "c", "n": 0})
+
+    in_threads(patch_counter, store, 10)
 
     assert store.get("test-things", "counter", "c")["n"] == 40
 
@@ -829,11 +834,7 @@ def test_a_document_that_is_not_json_raises_value_error_and_writes_nothing(store
 def test_concurrent_conditional_updates_lose_no_write(store):
     store.create("test-things", {"id": "counter", "pk": "c", "n": 0})
 
-    threads = [threading.Thread(target=increment_counter, args=(store, 10)) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    in_threads(increment_counter, store, 10)
 
     assert store.get("test-things", "counter", "c")["n"] == 40
 

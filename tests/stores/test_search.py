@@ -501,14 +501,20 @@ def _hold_the_writer_lock(folder, seconds, held):
     writer.wait_merging_threads()
 
 
+def hold_the_writer_lock(backend, seconds):
+    """Another writer holds the index lock for ``seconds``; returns its thread, once it holds it."""
+    held = threading.Event()
+    folder = str(backend.current_folder(INDEX))
+    holder = threading.Thread(target=_hold_the_writer_lock, args=(folder, seconds, held))
+    holder.start()
+    assert held.wait(timeout=10)
+    return holder
+
+
 def test_tantivy_waits_for_a_writer_lock_held_elsewhere(tmp_path):
     backend = tantivy_backend(tmp_path, lock_timeout=5)
     backend.ensure_index(INDEX)
-    held = threading.Event()
-    folder = str(backend.current_folder(INDEX))
-    holder = threading.Thread(target=_hold_the_writer_lock, args=(folder, 0.5, held))
-    holder.start()
-    assert held.wait(timeout=10)
+    holder = hold_the_writer_lock(backend, 0.5)
     started = time.monotonic()
 
     backend.index_documents(INDEX, GOODS)
@@ -521,11 +527,7 @@ def test_tantivy_waits_for_a_writer_lock_held_elsewhere(tmp_path):
 def test_tantivy_gives_up_on_a_lock_held_past_the_timeout(tmp_path):
     backend = tantivy_backend(tmp_path, lock_timeout=0.2)
     backend.ensure_index(INDEX)
-    held = threading.Event()
-    folder = str(backend.current_folder(INDEX))
-    holder = threading.Thread(target=_hold_the_writer_lock, args=(folder, 1.0, held))
-    holder.start()
-    assert held.wait(timeout=10)
+    holder = hold_the_writer_lock(backend, 1.0)
 
     with pytest.raises(Unavailable, match="locked by another writer"):
         backend.index_documents(INDEX, GOODS)

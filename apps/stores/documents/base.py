@@ -10,8 +10,6 @@ import binascii
 import hashlib
 import json
 import re
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -328,14 +326,6 @@ def batch_error(error, index, operation):
     return failed
 
 
-# The timer of the call running on this thread, so a backend's hooks can add
-# what only they know (Cosmos DB's request charge) without changing signatures.
-_current = threading.local()
-
-
-def current_operation():
-    """The ``timed`` object of the store call running on this thread, or None."""
-    return getattr(_current, "operation", None)
 
 
 class DocumentStore(StoreBackend):
@@ -347,15 +337,9 @@ class DocumentStore(StoreBackend):
     supports_change_feed_continuation = False
     max_page_size = 1000
 
-    @contextmanager
     def _timed(self, operation, container):
-        """Time one call, with its timer reachable by the hooks through current_operation()."""
-        with timed(self, operation, container.name) as op:
-            outer, _current.operation = current_operation(), op
-            try:
-                yield op
-            finally:
-                _current.operation = outer
+        """Time one call; backends reach the timer through metrics.current_operation()."""
+        return timed(self, operation, container.name)
 
     # -- containers -------------------------------------------------------
     def container(self, name):

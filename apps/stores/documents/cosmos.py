@@ -32,13 +32,13 @@ from azure.cosmos import CosmosClient, PartitionKey, exceptions
 from django.core.exceptions import ImproperlyConfigured
 
 from ..exceptions import Conflict, InvalidQuery, NotFound, PreconditionFailed, StoreError, Unavailable
+from ..metrics import current_operation
 from ..query import Q
 from .base import (
     DocumentStore,
     Page,
     batch_error,
     checked_condition,
-    current_operation,
     decode_continuation,
     encode_continuation,
     fingerprint,

@@ -8,8 +8,6 @@ single-item hooks, which a backend may replace with a faster path.
 """
 import json
 import re
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -124,14 +122,6 @@ def checked_edge(item):
                 check_properties(properties))
 
 
-# The timer of the call running on this thread, so a backend's hooks can
-# report what only they know (a request charge) without changing signatures.
-_current = threading.local()
-
-
-def current_operation():
-    """The ``timed`` object of the graph store call running on this thread, or None."""
-    return getattr(_current, "operation", None)
 
 
 class GraphStore(StoreBackend):
@@ -150,15 +140,9 @@ class GraphStore(StoreBackend):
     supports_relabel = True
     supports_atomic_bulk = False
 
-    @contextmanager
     def _timed(self, operation, target=None):
-        """Time one call, with its timer reachable by the hooks through current_operation()."""
-        with timed(self, operation, target) as op:
-            outer, _current.operation = current_operation(), op
-            try:
-                yield op
-            finally:
-                _current.operation = outer
+        """Time one call; backends reach the timer through metrics.current_operation()."""
+        return timed(self, operation, target)
 
     # -- vertices and edges -------------------------------------------------
     def upsert_vertex(self, id, label, properties=None, *, partition_key=None):

@@ -41,7 +41,8 @@ from gremlin_python.structure.graph import Path as GremlinPath
 from gremlin_python.structure.graph import Vertex as GremlinVertex
 
 from ..exceptions import Conflict, InvalidQuery, NotFound, StoreError, Unavailable
-from .base import DIRECTIONS, GraphStore, Ranked, Vertex, current_operation
+from ..metrics import current_operation
+from .base import DIRECTIONS, GraphStore, Ranked, Vertex
 
 PROPERTIES_KEY = "props"
 
