@@ -77,13 +77,17 @@ def clean_stores():
 @pytest.fixture(autouse=True)
 def open_broker_gate():
     """A test that breaks the broker or loses messages must not leave later tests' dispatch off."""
-    from apps.sync.outbox import broker_gate, relay_task_started
+    from apps.sync.projectors import registry
+    from apps.sync.relay_flags import broker_gate, relay_task_started, resume_projections
 
-    broker_gate.reset()
-    relay_task_started()
+    def reset():
+        broker_gate.reset()
+        relay_task_started()
+        resume_projections(registry.names())
+
+    reset()
     yield
-    broker_gate.reset()
-    relay_task_started()
+    reset()
 
 
 @pytest.fixture

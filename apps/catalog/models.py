@@ -3,7 +3,7 @@ from django.db import models
 from django.urls import reverse
 
 from apps.stores.search import index
-from apps.sync.models import OutboxedModel
+from apps.sync.outboxed import OutboxedModel
 
 from .managers import ProductQuerySet
 

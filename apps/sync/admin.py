@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from . import relay
+from . import maintenance
 from .lag import projection_lag
 from .models import Delivery, OutboxEvent
 
@@ -40,7 +40,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Redrive selected failed or dead deliveries", permissions=["redrive"])
     def redrive(self, request, queryset):
-        count = relay.redrive(queryset)
+        count = maintenance.redrive(queryset)
         self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
 
     def has_redrive_permission(self, request):

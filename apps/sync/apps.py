@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, pre_delete
 
 
 class SyncConfig(AppConfig):
@@ -8,6 +8,7 @@ class SyncConfig(AppConfig):
     verbose_name = "Sync (outbox and projections)"
 
     def ready(self):
-        from .receivers import emit_deleted_event
+        from .receivers import claim_delete_version, emit_deleted_event
 
+        pre_delete.connect(claim_delete_version, dispatch_uid="apps.sync.claim_delete_version")
         post_delete.connect(emit_deleted_event, dispatch_uid="apps.sync.emit_deleted_event")

@@ -2,7 +2,8 @@
 
 - eventual: read the projection as it is.
 - read_your_writes: if this session wrote recently, wait briefly for the
-  projection to reach the session's last outbox event, else read the home.
+  projection to deliver the session's own outbox events (nobody else's),
+  else read the home.
 - bounded_staleness: read the projection unless its lag passes the bound;
   then read the home and log a warning.
 - strong: read the home only.
@@ -16,7 +17,7 @@ import time
 from .conf import sync_setting
 from .lag import lag_seconds
 from .models import Delivery
-from .outbox import last_emitted_sequence
+from .outbox import REMEMBERED_EVENTS, emitted_sequences
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ EVENTUAL, READ_YOUR_WRITES, BOUNDED_STALENESS, STRONG = "eventual", "read_your_w
 LEVELS = (EVENTUAL, READ_YOUR_WRITES, BOUNDED_STALENESS, STRONG)
 ALIASES = {"session": READ_YOUR_WRITES}  # Cosmos DB's name for read-your-writes
 HEADER = "Consistency-Level"
-SESSION_KEY = "sync.last_sequence"
+SESSION_KEY = "sync.own_events"
 POLL_SECONDS = 0.02
 
 
@@ -49,9 +50,9 @@ def requested_level(request, default):
     return parse_level(header) if header else default
 
 
-def caught_up(projection, sequence):
-    """Has the projection delivered every event up to ``sequence``?"""
-    return not Delivery.objects.filter(projection=projection, event_id__lte=sequence).exclude(
+def caught_up(projection, sequences):
+    """Has the projection delivered each of these events? Other writers' events do not count."""
+    return not Delivery.objects.filter(projection=projection, event_id__in=sequences).exclude(
         status=Delivery.Status.DONE
     ).exists()
 
@@ -70,41 +71,40 @@ def read_source(request, projection, *, default=EVENTUAL):
             return "home"
         return "projection"
     if level == READ_YOUR_WRITES:
-        sequence = last_sequence(request)
-        if sequence is None:
+        sequences = own_sequences(request)
+        if not sequences:
             return "projection"
         deadline = time.monotonic() + sync_setting("READ_YOUR_WRITES_WAIT_SECONDS")
-        while not caught_up(projection, sequence):
+        while not caught_up(projection, sequences):
             if time.monotonic() >= deadline:
                 return "home"
             time.sleep(POLL_SECONDS)
     return "projection"
 
 
-def last_sequence(request):
-    """The newest outbox sequence this session (or this very request) wrote."""
-    remembered = getattr(request, "session", {}).get(SESSION_KEY)
-    current = last_emitted_sequence.get()
-    known = [s for s in (remembered, current) if s is not None]
-    return max(known) if known else None
+def own_sequences(request):
+    """The outbox events this session (and this very request) wrote lately."""
+    remembered = getattr(request, "session", {}).get(SESSION_KEY) or []
+    return sorted({*remembered, *emitted_sequences.get()})[-REMEMBERED_EVENTS:]
 
 
 class ReadYourWritesMiddleware:
-    """Remembers in the session the last outbox event each request wrote."""
+    """Remembers in the session the outbox events each request wrote (the latest few)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        token = last_emitted_sequence.set(None)
+        token = emitted_sequences.set(())
         try:
             response = self.get_response(request)
-            sequence = last_emitted_sequence.get()
+            emitted = emitted_sequences.get()
         finally:
-            last_emitted_sequence.reset(token)
+            emitted_sequences.reset(token)
         session = getattr(request, "session", None)
-        if sequence is not None and session is not None:
-            session[SESSION_KEY] = max(sequence, session.get(SESSION_KEY) or 0)
+        if emitted and session is not None:
+            remembered = session.get(SESSION_KEY) or []
+            session[SESSION_KEY] = sorted({*remembered, *emitted})[-REMEMBERED_EVENTS:]
         level = getattr(request, "consistency_level", None)
         if level:
             response.headers[HEADER] = level

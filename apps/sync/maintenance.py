@@ -6,9 +6,12 @@ projection holds exactly what live delivery would have written.
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
-from .models import OutboxEvent, ProjectionCursor
+from .dispatch import dispatch
+from .models import Delivery, OutboxEvent, ProjectionCursor
 from .projectors import State, registry
+from .relay_flags import resume_projections
 
 
 def apply_state(projector, state):
@@ -103,3 +106,17 @@ def reconcile(projector, *, repair=False, progress=None):
                 gone = State(projector.aggregatetype, aggregateid, "deleted", version + 1, {"id": aggregateid})
                 apply_state(projector, gone)
     return drift
+
+
+def redrive(queryset):
+    """Give dead (or failed) deliveries a fresh start and queue them; returns how many."""
+    chosen = queryset.filter(status__in=[Delivery.Status.DEAD, Delivery.Status.FAILED])
+    rows = list(chosen.values_list("pk", "event_id", "projection"))
+    resume_projections({projection for _, _, projection in rows})
+    with transaction.atomic():
+        Delivery.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(
+            status=Delivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        for sequence in sorted({event_id for _, event_id, _ in rows}):
+            transaction.on_commit(lambda sequence=sequence: dispatch(sequence), robust=True)
+    return len(rows)

@@ -1,8 +1,7 @@
 """The transactional outbox, in Debezium's outbox layout plus sequence and version."""
 import uuid
 
-from django.db import models, router, transaction
-from django.db.models import F
+from django.db import models
 from django.utils import timezone
 
 
@@ -31,47 +30,6 @@ class OutboxEvent(models.Model):
 
     def __str__(self):
         return f"#{self.sequence} {self.aggregatetype}:{self.aggregateid} {self.type} v{self.version}"
-
-
-class OutboxedModel(models.Model):
-    """A model whose home is SQL and whose changes go out through the outbox.
-
-    Subclasses set ``outbox_aggregate_type`` and implement ``outbox_payload()``.
-    save() bumps ``version`` in the database (so concurrent saves get distinct,
-    ordered versions) and writes the event in the same transaction; deletes
-    are announced by apps.sync.receivers.emit_deleted_event inside the
-    deletion's transaction. QuerySet.update() bypasses both: use save().
-    """
-
-    version = models.PositiveBigIntegerField(default=0, editable=False)
-
-    outbox_aggregate_type = None
-
-    class Meta:
-        abstract = True
-
-    def outbox_payload(self):
-        raise NotImplementedError("subclasses of OutboxedModel must provide an outbox_payload() method")
-
-    def save(self, *args, **kwargs):
-        from .outbox import emit
-
-        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
-            super().save(*args, **kwargs)
-            manager = type(self)._base_manager.using(using)
-            manager.filter(pk=self.pk).update(version=F("version") + 1)
-            self.version = manager.filter(pk=self.pk).values_list("version", flat=True).get()
-            emit(
-                aggregatetype=self.outbox_aggregate_type,
-                aggregateid=str(self.pk),
-                type="saved",
-                payload=self.outbox_payload(),
-                version=self.version,
-                using=using,
-            )
-
-    save.alters_data = True
 
 
 class Delivery(models.Model):

@@ -1,17 +1,38 @@
-from .models import OutboxedModel
+"""Deletes of outboxed rows announce themselves, inside the deletion's transaction.
+
+pre_delete claims the next version in the database (locking the row), so
+the delete's event carries a version above every save before it; a row
+another writer already deleted claims nothing and announces nothing.
+"""
+from .exceptions import RecordGone
+from .outbox import emit
+from .outboxed import OutboxedModel, claim_next_version
+
+
+def claim_delete_version(sender, instance, using, origin=None, **kwargs):
+    if not isinstance(instance, OutboxedModel):
+        return
+    expected = getattr(instance, "_outbox_expected_version", None)
+    try:
+        instance._outbox_delete_version = claim_next_version(
+            type(instance), instance.pk, using=using, expected_version=expected
+        )
+    except RecordGone:
+        if expected is not None:
+            raise
+        instance._outbox_delete_version = None  # deleted already: nothing to announce
 
 
 def emit_deleted_event(sender, instance, using, origin=None, **kwargs):
-    """Announce a deletion; post_delete runs inside the deletion's transaction."""
-    if not isinstance(instance, OutboxedModel):
+    version = getattr(instance, "_outbox_delete_version", None)
+    if not isinstance(instance, OutboxedModel) or version is None:
         return
-    from .outbox import emit
-
+    instance.version = version
     emit(
         aggregatetype=instance.outbox_aggregate_type,
         aggregateid=str(instance.pk),
         type="deleted",
         payload={"id": str(instance.pk)},
-        version=instance.version + 1,
+        version=version,
         using=using,
     )

@@ -1,7 +1,8 @@
 """Delivers committed outbox events to projections, in batches.
 
-A batch runs in one SQL transaction: it locks its delivery rows (skipping
-rows another worker holds) and, per projection, the cursors of the
+Each projection's part of a batch runs in its own SQL transaction, so one
+store being down or slow holds back only its own deliveries: it locks its
+delivery rows (skipping rows another worker holds) and the cursors of the
 aggregates involved; it applies only the newest event of each aggregate
 that is ahead of its cursor, in one call to the projector; then it moves the
 cursors and marks the deliveries done. A crash anywhere before the commit
@@ -14,13 +15,15 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Min, Q
 from django.utils import timezone
+
+from apps.stores.exceptions import Unavailable
 
 from .conf import sync_setting
 from .models import Delivery, ProjectionCursor
-from .outbox import dispatch, relay_task_started
 from .projectors import registry
+from .relay_flags import pause_projection, paused_projections
 
 logger = logging.getLogger(__name__)
 
@@ -44,21 +47,30 @@ def deliver(delivery_id, *, respect_schedule=False):
 def deliver_batch(delivery_ids, *, respect_schedule=False):
     """Deliver these deliveries; returns {delivery id: status} for the ones this call handled.
 
-    Projector errors are recorded on the rows (failed, then dead after the
-    maximum attempts) rather than raised, so the transaction commits the record.
+    Each projection's deliveries commit on their own. Projector errors are
+    recorded on the rows (failed, then dead after the maximum attempts)
+    rather than raised, so the transaction commits the record.
     """
+    delivery_ids = list(delivery_ids)
+    projections = Delivery.objects.filter(pk__in=delivery_ids).values_list("projection", flat=True).distinct()
+    statuses = {}
+    for projection in sorted(set(projections)):
+        statuses.update(_deliver_projection_batch(projection, delivery_ids, respect_schedule))
+    return statuses
+
+
+def _deliver_projection_batch(projection, delivery_ids, respect_schedule):
     now = timezone.now()
     with transaction.atomic():
         rows = Delivery.objects.select_for_update(skip_locked=True, of=("self",)).select_related("event")
-        deliveries = list(rows.filter(pk__in=list(delivery_ids), status__in=DUE).order_by("event_id", "pk"))
+        deliveries = list(
+            rows.filter(pk__in=delivery_ids, projection=projection, status__in=DUE).order_by("event_id", "pk")
+        )
         if respect_schedule:
             deliveries = [d for d in deliveries if d.next_attempt_at <= now]
-        by_projection = defaultdict(list)
-        for delivery in deliveries:
-            by_projection[delivery.projection].append(delivery)
         outcomes = Outcomes()
-        for projection, items in by_projection.items():
-            _deliver_to(projection, items, outcomes)
+        if deliveries:
+            _deliver_to(projection, deliveries, outcomes)
         outcomes.save(now)
     return {d.pk: d.status for d in deliveries}
 
@@ -110,7 +122,12 @@ def _deliver_to(projection, deliveries, outcomes):
             newest[key] = delivery
     ahead = [d for key, d in newest.items() if d.event.version > cursors[key].version]
     failures = _apply(projector, ahead)
-    failed_keys = {(d.event.aggregatetype, d.event.aggregateid): error for d, error in failures.items()}
+    failed_keys = {
+        (d.event.aggregatetype, d.event.aggregateid): _describe(projector, d, error) for d, error in failures.items()
+    }
+    if any(isinstance(error, Unavailable) for error in failures.values()):
+        attempts = max(d.attempts for d in failures) + 1
+        pause_projection(projection, retry_delay(attempts))
     ahead = set(ahead)
     for delivery in deliveries:
         key = (delivery.event.aggregatetype, delivery.event.aggregateid)
@@ -139,7 +156,8 @@ def _locked_cursors(projection, deliveries):
 def _apply(projector, deliveries):
     """Apply the events in one call; if that fails, one by one to find the culprits.
 
-    Returns {delivery: error message} for the ones that failed.
+    Returns {delivery: error} for the ones that failed. A store found
+    unavailable is not asked again, one by one, in the same batch.
     """
     if not deliveries:
         return {}
@@ -147,14 +165,14 @@ def _apply(projector, deliveries):
         projector.apply_batch([d.event for d in deliveries])
         return {}
     except Exception as error:  # noqa: BLE001 - any store error becomes a retry
-        if len(deliveries) == 1:
-            return {deliveries[0]: _describe(projector, deliveries[0], error)}
+        if len(deliveries) == 1 or isinstance(error, Unavailable):
+            return dict.fromkeys(deliveries, error)
     failures = {}
     for delivery in deliveries:
         try:
             projector.apply(delivery.event)
         except Exception as error:  # noqa: BLE001
-            failures[delivery] = _describe(projector, delivery, error)
+            failures[delivery] = error
     return failures
 
 
@@ -173,31 +191,35 @@ def _fail(delivery, message, *, dead=False):
         delivery.next_attempt_at = timezone.now() + timedelta(seconds=retry_delay(delivery.attempts))
 
 
-def deliver_all(sequence, *, batch_size=BATCH_SIZE, max_batches=25):
-    """Deliver one event's due deliveries, then drain every other pending one, in batches.
+def drain(*, batch_size=BATCH_SIZE, max_batches=25):
+    """Deliver every pending delivery and every failed one whose backoff is over, in batches.
 
     Dispatch sends one message while a relay task is queued (see
-    outbox.relay_task_queued), so this task must take everything committed
-    before it finishes. After ``max_batches`` it hands over to a new task
-    rather than run for ever; returns how many deliveries it ran.
+    relay_flags.relay_task_queued), so a drain must take everything committed
+    before it finishes. A projection that fails during the drain is left to
+    its scheduled retry, so the others keep flowing. Returns (how many
+    deliveries it ran, whether some are left for another drain).
     """
-    relay_task_started()
-    own = list(Delivery.objects.filter(event_id=sequence, status__in=DUE).values_list("pk", flat=True))
-    handled = len(deliver_batch(own)) if own else 0
+    failing, handled = paused_projections(registry.names()), 0
     for _ in range(max_batches):
-        pending = list(
-            Delivery.objects.filter(status=Delivery.Status.PENDING)
-            .order_by("event_id", "pk")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not pending:
-            return handled
-        delivered = deliver_batch(pending)
-        if not delivered:
-            return handled  # another worker holds them
-        handled += len(delivered)
-    dispatch(sequence)
-    return handled
+        due = Delivery.objects.filter(
+            Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.FAILED, next_attempt_at__lte=timezone.now())
+        ).exclude(projection__in=failing)
+        ids = list(due.order_by("event_id", "pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return handled, False
+        statuses = deliver_batch(ids)
+        if not statuses:
+            return handled, False  # another worker holds them
+        handled += len(statuses)
+        failed = [pk for pk, status in statuses.items() if status != Delivery.Status.DONE]
+        failing |= set(Delivery.objects.filter(pk__in=failed).values_list("projection", flat=True))
+    return handled, True
+
+
+def next_retry_at():
+    """When the earliest failed delivery is due again (None if none is waiting)."""
+    return Delivery.objects.filter(status=Delivery.Status.FAILED).aggregate(due=Min("next_attempt_at"))["due"]
 
 
 def due_deliveries(limit):
@@ -207,7 +229,8 @@ def due_deliveries(limit):
     grace = now - timedelta(seconds=sync_setting("SWEEP_GRACE_SECONDS"))
     failed = Delivery.objects.filter(status=Delivery.Status.FAILED, next_attempt_at__lte=now)
     missed = Delivery.objects.filter(status=Delivery.Status.PENDING, created_at__lte=grace)
-    return list((failed | missed).order_by("event_id", "pk").values_list("pk", flat=True)[:limit])
+    due = (failed | missed).exclude(projection__in=paused_projections(registry.names()))
+    return list(due.order_by("event_id", "pk").values_list("pk", flat=True)[:limit])
 
 
 def sweep(limit=None, batch_size=BATCH_SIZE):
@@ -216,16 +239,3 @@ def sweep(limit=None, batch_size=BATCH_SIZE):
     for start in range(0, len(ids), batch_size):
         deliver_batch(ids[start:start + batch_size], respect_schedule=True)
     return len(ids)
-
-
-def redrive(queryset):
-    """Give dead (or failed) deliveries a fresh start and queue them; returns how many."""
-    chosen = queryset.filter(status__in=[Delivery.Status.DEAD, Delivery.Status.FAILED])
-    rows = list(chosen.values_list("pk", "event_id"))
-    with transaction.atomic():
-        Delivery.objects.filter(pk__in=[pk for pk, _ in rows]).update(
-            status=Delivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
-        )
-        for sequence in sorted({event_id for _, event_id in rows}):
-            transaction.on_commit(lambda sequence=sequence: dispatch(sequence), robust=True)
-    return len(rows)

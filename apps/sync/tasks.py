@@ -1,12 +1,17 @@
 """Celery tasks of the relay. Thin: they pass sequences and ids, the relay does the work."""
+import logging
+
 from celery import shared_task
 from django.db import DatabaseError
+from django.utils import timezone
 
 from . import relay
 from .conf import sync_setting
+from .relay_flags import relay_task_started, retry_slot_taken
 
+logger = logging.getLogger(__name__)
 
-@shared_task(
+DATABASE_RETRIES = dict(
     acks_late=True,
     autoretry_for=(DatabaseError,),
     retry_backoff=True,
@@ -14,13 +19,25 @@ from .conf import sync_setting
     retry_jitter=True,
     max_retries=5,
 )
-def deliver_event(sequence):
-    """Deliver one committed event to each of its projections (dispatched on commit).
 
-    Failures are recorded per projection and retried by the sweeper; only a
-    database outage makes the task itself retry.
+
+@shared_task(**DATABASE_RETRIES)
+def deliver_event(sequence):
+    """Deliver everything due, starting with a committed event (dispatched on commit).
+
+    Failures are recorded per delivery; the relay schedules their retry for
+    when the backoff is over, so no periodic task is needed for them (beat's
+    sweeper stays as the safety net). Only a database outage makes the task
+    itself retry.
     """
-    relay.deliver_all(sequence)
+    relay_task_started()
+    _drain_then_schedule()
+
+
+@shared_task(**DATABASE_RETRIES)
+def retry_deliveries():
+    """Run the failed deliveries whose backoff is over (scheduled by the relay itself)."""
+    _drain_then_schedule()
 
 
 @shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
@@ -29,3 +46,28 @@ def sweep_outbox():
     batch = sync_setting("SWEEP_BATCH")
     if relay.sweep(batch) >= batch:
         sweep_outbox.delay()
+    schedule_retry()
+
+
+def _drain_then_schedule():
+    _handled, more = relay.drain()
+    if more:
+        retry_deliveries.delay()  # hand over rather than run for ever
+    schedule_retry()
+
+
+def schedule_retry():
+    """Queue one retry for when the earliest failed delivery is due, unless one is queued for then.
+
+    Tasks that run in-process (the embedded profile) cannot wait; there
+    ``manage.py projections sweep`` or the next write retries.
+    """
+    due = relay.next_retry_at()
+    if due is None or retry_deliveries.app.conf.task_always_eager:
+        return
+    countdown = max(0.0, (due - timezone.now()).total_seconds())
+    if retry_slot_taken(due.timestamp(), countdown):
+        try:
+            retry_deliveries.apply_async(countdown=countdown)
+        except Exception:  # noqa: BLE001 - the broker is down: beat's sweeper is the safety net
+            logger.warning("Could not schedule the retry of failed deliveries.", exc_info=True)

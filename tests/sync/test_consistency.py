@@ -1,5 +1,6 @@
 """Consistency per read: eventual, read-your-writes, bounded staleness, strong,
 chosen by the endpoint's default or the Consistency-Level header."""
+import time
 from datetime import timedelta
 
 import pytest
@@ -75,7 +76,8 @@ def test_a_writer_reads_its_own_write_when_the_projection_lags(editor_client, cl
         API, {"sku": "L-1", "name": "Fresh lamp", "category": "lamps", "price": "9.00"}, content_type="application/json"
     )
     assert created.status_code == 201
-    assert editor_client.session[SESSION_KEY] >= 1
+    own_event = Delivery.objects.get(projection="catalog.product.search").event_id
+    assert editor_client.session[SESSION_KEY] == [own_event]
 
     assert found(editor_client, "fresh")[0] == ["Fresh lamp"], "the writer sees its write (from SQL)"
     assert found(Client(), "fresh")[0] == [], "another visitor reads the lagging projection"
@@ -91,6 +93,26 @@ def test_read_your_writes_uses_the_projection_once_it_caught_up(editor_client, c
 
     assert found(editor_client, "quick")[0] == [], "caught up, so it read the projection"
     assert found(editor_client, "quick", "strong")[0] == ["Quick lamp"]
+
+
+@override_settings(POLYGLOT_SYNC={**QUICK, "READ_YOUR_WRITES_WAIT_SECONDS": 5})
+def test_read_your_writes_waits_for_the_sessions_own_events_only(editor_client, clean_stores):
+    # Someone else's delivery is dead, older than anything this session writes.
+    ProductFactory(name="Old lamp")
+    Delivery.objects.filter(projection="catalog.product.search").update(status="dead")
+    CategoryFactory(name="Lamps")
+    editor_client.post(API, {"sku": "L-3", "name": "Own lamp", "category": "lamps", "price": "9"},
+                       content_type="application/json")
+    own = Delivery.objects.get(projection="catalog.product.search", event__payload__sku="L-3")
+    assert own.status == "done"
+    clean_stores["search"].delete_documents("products", [own.event.aggregateid])  # only the projection changes
+
+    started = time.monotonic()
+    names, response = found(editor_client, "lamp")
+    waited = time.monotonic() - started
+
+    assert names == ["Old lamp"], "its own events are delivered, so it read the projection"
+    assert waited < 2, f"it waited {waited:.1f}s for another writer's dead delivery"
 
 
 @override_settings(POLYGLOT_SYNC=QUICK)

@@ -4,7 +4,8 @@ import pytest
 from django.db import connection, transaction
 
 from apps.sync.models import Delivery, OutboxEvent
-from apps.sync.outbox import broker_gate, emit
+from apps.sync.outbox import emit
+from apps.sync.relay_flags import broker_gate
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from apps.stores.exceptions import NotFound
-from apps.sync import relay
+from apps.sync import maintenance, relay
 from apps.sync.models import Delivery, OutboxEvent, ProjectionCursor
+from apps.sync.relay_flags import resume_projections
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -135,7 +136,9 @@ def test_a_failing_store_is_retried_with_backoff_then_dead(clean_stores, lost_me
         assert document_delivery.next_attempt_at > document_delivery.created_at
         assert relay.sweep() == 0, "not due again before its backoff has passed"
 
-    Delivery.objects.filter(pk=document_delivery.pk).update(next_attempt_at=timezone.now())  # time passes
+    # Time passes: the backoff and the projection's pause are over.
+    Delivery.objects.filter(pk=document_delivery.pk).update(next_attempt_at=timezone.now())
+    resume_projections(["catalog.product.document"])
     with unreachable_documents_store(), override_settings(POLYGLOT_SYNC=FAST_RETRIES):
         relay.sweep()
         relay.sweep()
@@ -147,6 +150,42 @@ def test_a_failing_store_is_retried_with_backoff_then_dead(clean_stores, lost_me
     assert clean_stores["search"].search("products", "unlucky").ids == [str(product.pk)]
 
 
+def test_a_store_found_down_pauses_only_its_own_projection(clean_stores, lost_messages):
+    first = ProductFactory(name="First lamp")
+    with unreachable_documents_store(), override_settings(
+        POLYGLOT_SYNC={**FAST_RETRIES, "RETRY_BASE_SECONDS": 30, "RETRY_MAX_SECONDS": 60}
+    ):
+        relay.drain()
+        second = ProductFactory(name="Second lamp")
+        handled, more = relay.drain()
+
+    documents = {d.event.aggregateid: d for d in Delivery.objects.filter(projection="catalog.product.document")}
+    assert (documents[str(first.pk)].status, documents[str(first.pk)].attempts) == ("failed", 1)
+    assert (documents[str(second.pk)].status, documents[str(second.pk)].attempts) == ("pending", 0), (
+        "the store that was just found down is not asked again until its retry"
+    )
+    assert (handled, more) == (1, False)
+    assert set(Delivery.objects.filter(projection="catalog.product.search").values_list("status", flat=True)) == {"done"}
+    assert set(clean_stores["search"].search("products", "lamp").ids) == {str(first.pk), str(second.pk)}
+
+
+def test_the_relay_retries_a_failed_delivery_once_its_backoff_is_over(clean_stores, lost_messages):
+    product = ProductFactory(name="Retried lamp")
+    with unreachable_documents_store(), override_settings(POLYGLOT_SYNC=FAST_RETRIES):
+        relay.drain()
+    delivery = Delivery.objects.get(projection="catalog.product.document")
+    assert delivery.status == "failed"
+
+    with override_settings(POLYGLOT_SYNC=FAST_RETRIES):
+        assert relay.next_retry_at() <= timezone.now()
+        relay.drain()  # what the scheduled retry task runs: no sweeper, no grace period
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("done", 2)
+    assert document_of(clean_stores, product)["name"] == "Retried lamp"
+    assert relay.next_retry_at() is None
+
+
 def test_a_redrive_after_the_store_is_repaired_converges(clean_stores, lost_messages):
     product = ProductFactory(name="Patient lamp")
     with unreachable_documents_store(), override_settings(POLYGLOT_SYNC=FAST_RETRIES):
@@ -154,7 +193,7 @@ def test_a_redrive_after_the_store_is_repaired_converges(clean_stores, lost_mess
             relay.sweep()
     assert Delivery.objects.get(projection="catalog.product.document").status == "dead"
 
-    redriven = relay.redrive(Delivery.objects.all())
+    redriven = maintenance.redrive(Delivery.objects.all())
     with override_settings(POLYGLOT_SYNC=FAST_RETRIES):
         relay.sweep()  # the redrive's own dispatch was lost too (lost_messages); the sweeper has it
 

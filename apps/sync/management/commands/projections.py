@@ -83,7 +83,7 @@ class Command(BaseCommand):
         if projection:
             maintenance.projector_named(projection)
             deliveries = deliveries.filter(projection=projection)
-        self.stdout.write(self.style.SUCCESS(f"{relay.redrive(deliveries)} deliveries queued again."))
+        self.stdout.write(self.style.SUCCESS(f"{maintenance.redrive(deliveries)} deliveries queued again."))
 
     def do_sweep(self, **options):
         self.stdout.write(f"{relay.sweep()} deliveries run.")

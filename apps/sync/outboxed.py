@@ -1,0 +1,88 @@
+"""Models whose home is SQL and whose changes go out through the outbox.
+
+Versions come from the database, never from an instance's memory: an update
+first runs ``UPDATE ... SET version = version + 1`` on the row, which takes
+the row's write lock until the transaction ends, then saves the fields with
+the version that UPDATE produced. Two writers of one row therefore get
+distinct, ordered versions, and an update that finds no row raises
+RecordGone instead of inserting the row again.
+"""
+from django.db import models, router, transaction
+from django.db.models import F
+
+from .exceptions import RecordGone, StaleVersion
+from .outbox import emit
+
+
+def claim_next_version(model, pk, *, using, expected_version=None):
+    """Bump the row's version in the database and return it; the row stays locked
+    until the caller's transaction ends. Raises RecordGone or StaleVersion."""
+    rows = model._base_manager.using(using).filter(pk=pk)
+    if expected_version is not None:
+        claimed = rows.filter(version=expected_version).update(version=F("version") + 1)
+    else:
+        claimed = rows.update(version=F("version") + 1)
+    if not claimed:
+        current = rows.values_list("version", flat=True).first()
+        if current is None:
+            raise RecordGone(model, pk)
+        raise StaleVersion(model, pk, expected_version, current)
+    return rows.values_list("version", flat=True).get()
+
+
+class OutboxedModel(models.Model):
+    """Subclasses set ``outbox_aggregate_type`` and implement ``outbox_payload()``.
+
+    save() writes the change and its outbox event in one transaction; pass
+    ``expected_version`` to refuse the write (StaleVersion) if another writer
+    got there first. delete() accepts the same. Deletes are announced from
+    the pre_delete/post_delete receivers in apps.sync.receivers, inside the
+    deletion's transaction. QuerySet.update() bypasses both: use save().
+    """
+
+    version = models.PositiveBigIntegerField(default=0, editable=False)
+
+    outbox_aggregate_type = None
+
+    class Meta:
+        abstract = True
+
+    def outbox_payload(self):
+        raise NotImplementedError("subclasses of OutboxedModel must provide an outbox_payload() method")
+
+    def save(self, *args, expected_version=None, **kwargs):
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            if self._state.adding:
+                if expected_version not in (None, 0):
+                    raise RecordGone(type(self), self.pk)
+                self.version = 1
+                kwargs["force_insert"] = True
+            else:
+                self.version = claim_next_version(
+                    type(self), self.pk, using=using, expected_version=expected_version
+                )
+                kwargs["force_update"] = True
+                if kwargs.get("update_fields") is not None:
+                    kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+            super().save(*args, **kwargs)
+            emit(
+                aggregatetype=self.outbox_aggregate_type,
+                aggregateid=str(self.pk),
+                type="saved",
+                payload=self.outbox_payload(),
+                version=self.version,
+                using=using,
+            )
+
+    save.alters_data = True
+
+    def delete(self, *args, expected_version=None, **kwargs):
+        """Delete the row; with ``expected_version``, only if nobody changed it since."""
+        self._outbox_expected_version = expected_version
+        try:
+            return super().delete(*args, **kwargs)
+        finally:
+            del self._outbox_expected_version
+
+    delete.alters_data = True
