@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from apps.sync.admin_versions import VersionedModelAdmin
+
 from .models import Category, Product
 
 
@@ -11,7 +13,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(VersionedModelAdmin):
     list_display = ("name", "sku", "category", "price", "status", "version", "updated_at")
     list_filter = ("status", "category")
     search_fields = ("name", "sku")

@@ -2,19 +2,23 @@ from rest_framework import routers, viewsets
 from rest_framework.exceptions import ValidationError
 
 from apps.sync import consistency
+from apps.sync.api import VersionedWritesMixin
 
 from . import services
 from .models import Product
 from .serializers import ProductSerializer
 
 
-class ProductViewSet(viewsets.ModelViewSet):
+class ProductViewSet(VersionedWritesMixin, viewsets.ModelViewSet):
     """Products. ``?q=words`` searches the catalogue the way the site's search box does.
 
     Anyone may read; creating, changing and deleting take the product permissions.
     The ``Consistency-Level`` header (eventual, read_your_writes, bounded_staleness,
     strong) chooses between the search index and SQL; the default,
     read_your_writes, shows a client its own recent changes.
+
+    Each product answers an ``ETag``; send it back in ``If-Match`` with PUT,
+    PATCH or DELETE to get a 412 instead of overwriting someone else's change.
     """
 
     serializer_class = ProductSerializer
@@ -47,7 +51,10 @@ class ProductViewSet(viewsets.ModelViewSet):
         product = serializer.instance
         for field, value in serializer.validated_data.items():
             setattr(product, field, value)
-        services.save_product(product)
+        services.save_product(product, expected_version=self.expected_version)
+
+    def perform_destroy(self, instance):
+        services.delete_product(instance, expected_version=self.expected_version)
 
 
 router = routers.DefaultRouter()

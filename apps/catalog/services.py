@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.text import slugify
 
 from apps.stores import stores
+from apps.sync.exceptions import RecordGone
 
 from .models import Product
 
@@ -93,10 +94,21 @@ def unique_slug(name, *, exclude_pk=None):
 
 
 @transaction.atomic
-def save_product(product):
-    """Save a product (its outbox event rides in the same transaction)."""
+def save_product(product, *, expected_version=None):
+    """Save a product (its outbox event rides in the same transaction).
+
+    With ``expected_version``, StaleVersion if another writer saved it since;
+    RecordGone if another writer deleted it (it is never written back).
+    """
     if not product.slug:
         product.slug = unique_slug(product.name, exclude_pk=product.pk)
     product.full_clean()
-    product.save()
+    product.save(expected_version=expected_version)
     return product
+
+
+def delete_product(product, *, expected_version=None):
+    """Delete a product; RecordGone if another writer deleted it first."""
+    deleted, _ = product.delete(expected_version=expected_version)
+    if not deleted:
+        raise RecordGone(Product, product.pk)

@@ -12,7 +12,7 @@ from apps.stores import stores
 from . import relay
 from .models import AggregateVersion, Delivery
 from .outbox import emit
-from .projectors import Projector, State, registry
+from .projectors import Projected, Projector, State, registry
 
 
 def next_version(aggregatetype, aggregateid):
@@ -68,17 +68,12 @@ class DocumentHomeProjector(Projector):
         document = {**event.payload, "id": event.aggregateid, "version": event.version}
         store.upsert(self.container, document, if_match=current["_etag"] if current else None)
 
-    def projected_versions(self):
-        return {state.aggregateid: state.version for state in self.home_states()}
+    def projected_records(self):
+        for state in self.home_states():
+            yield Projected(state.aggregateid, state.version, state.payload)
 
     def home_states(self, chunk_size=500):
         """The home is the container itself: its documents are the current states."""
-        store, token = stores[self.alias], None
-        while True:
-            page = store.query(self.container, limit=chunk_size, continuation=token)
-            for document in page.items:
-                payload = {k: v for k, v in document.items() if not k.startswith("_") and k != "version"}
-                yield State(self.aggregatetype, document["id"], "saved", int(document.get("version", 0)), payload)
-            if page.continuation is None:
-                return
-            token = page.continuation
+        for document in stores[self.alias].scan(self.container, page_size=chunk_size):
+            payload = {k: v for k, v in document.items() if not k.startswith("_") and k != "version"}
+            yield State(self.aggregatetype, document["id"], "saved", int(document.get("version", 0)), payload)

@@ -3,14 +3,15 @@
 Each works through a projector's own apply(), so a rebuilt or repaired
 projection holds exactly what live delivery would have written.
 """
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
 
 from django.db import transaction
 from django.utils import timezone
 
 from .dispatch import dispatch
 from .models import Delivery, OutboxEvent, ProjectionCursor
-from .projectors import State, registry
+from .projectors import State, digest, registry
 from .relay_flags import resume_projections
 
 
@@ -72,40 +73,62 @@ class Drift:
     projection: str
     missing: list = field(default_factory=list)  # at home, not in the projection
     stale: list = field(default_factory=list)  # in both, the projection holds an older version
+    differs: list = field(default_factory=list)  # same version or newer, other content
+    duplicated: list = field(default_factory=list)  # held more than once (say, in two partitions)
     extra: list = field(default_factory=list)  # in the projection, gone from the home
     checked: int = 0
 
+    KINDS = ("missing", "stale", "differs", "duplicated", "extra")
+
     @property
     def clean(self):
-        return not (self.missing or self.stale or self.extra)
+        return not any(getattr(self, kind) for kind in self.KINDS)
+
+    def summary(self):
+        return ", ".join(f"{len(getattr(self, kind))} {kind}" for kind in self.KINDS if getattr(self, kind))
 
 
 def reconcile(projector, *, repair=False, progress=None):
-    """Compare the home's versions with the projection's; with ``repair``, fix the drift."""
-    projected = projector.projected_versions()
+    """Compare each record at home with the projection's copies, by version and by
+    content (a digest of the projected fields); with ``repair``, fix the drift.
+
+    Holds the projection's records in memory while it compares them.
+    """
+    copies = defaultdict(list)
+    for record in projector.projected_records():
+        copies[record.aggregateid].append(record)
     drift = Drift(projector.name)
-    home_ids = set()
     for state in projector.home_states():
         drift.checked += 1
-        home_ids.add(state.aggregateid)
-        version = projected.get(state.aggregateid)
-        if version is None:
-            drift.missing.append(state.aggregateid)
-        elif version < state.version:
-            drift.stale.append(state.aggregateid)
-        else:
+        held = copies.pop(state.aggregateid, [])
+        kind = _drift_kind(projector, state, held)
+        if kind is None:
             continue
+        getattr(drift, kind).append(state.aggregateid)
         if repair:
-            apply_state(projector, state)
+            apply_state(projector, replace(state, repair=True))
         if progress:
             progress(1)
-    for aggregateid, version in projected.items():
-        if aggregateid not in home_ids:
-            drift.extra.append(aggregateid)
-            if repair:
-                gone = State(projector.aggregatetype, aggregateid, "deleted", version + 1, {"id": aggregateid})
-                apply_state(projector, gone)
+    for aggregateid, held in copies.items():
+        drift.extra.append(aggregateid)
+        if repair:
+            newest = max(record.version for record in held)
+            apply_state(projector, State(projector.aggregatetype, aggregateid, "deleted", newest + 1, {"id": aggregateid}))
     return drift
+
+
+def _drift_kind(projector, state, held):
+    if not held:
+        return "missing"
+    if max(record.version for record in held) < state.version:
+        return "stale"
+    expected = projector.content(state)
+    wanted = digest(expected, expected)
+    if not any(record.version >= state.version and digest(record.content, expected) == wanted for record in held):
+        return "differs"
+    if len(held) > 1:
+        return "duplicated"
+    return None
 
 
 def redrive(queryset):

@@ -8,6 +8,8 @@ payload and version, and an older or repeated version changes nothing.
 Every projector can also be rebuilt from its home: ``home_states()`` yields
 the current state of each record, in the shape of the events it handles.
 """
+import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -16,13 +18,33 @@ from apps.stores import stores
 
 @dataclass(frozen=True)
 class State:
-    """A record's state as an event carries it: what projectors apply."""
+    """A record's state as an event carries it: what projectors apply.
+
+    ``repair`` asks the projector to write the state even where the projection
+    claims this version already: reconcile found its content differs.
+    """
 
     aggregatetype: str
     aggregateid: str
     type: str
     version: int
     payload: dict
+    repair: bool = False
+
+
+@dataclass(frozen=True)
+class Projected:
+    """One copy of a record as a projection holds it, for reconcile."""
+
+    aggregateid: str
+    version: int
+    content: dict
+
+
+def digest(content, fields):
+    """A digest of ``content`` over ``fields``, the same for equal values whatever their order."""
+    chosen = {name: content.get(name) for name in sorted(fields)}
+    return hashlib.sha256(json.dumps(chosen, sort_keys=True, default=str).encode()).hexdigest()
 
 
 class Projector:
@@ -55,9 +77,17 @@ class Projector:
                 payload=instance.outbox_payload(),
             )
 
-    def projected_versions(self):
-        """{aggregate id: version} of every record the projection holds, for reconcile."""
-        raise NotImplementedError(f"{self!r} cannot list what it holds; override projected_versions().")
+    def content(self, state):
+        """The fields this projection holds for a state, as it stores them: reconcile
+        compares these with what the projection has."""
+        return state.payload
+
+    def projected_records(self):
+        """Every copy of a record the projection holds (Projected), for reconcile.
+
+        A record held twice (say, in two partitions) yields two copies.
+        """
+        raise NotImplementedError(f"{self!r} cannot list what it holds; override projected_records().")
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.name}>"
@@ -73,15 +103,18 @@ class SearchIndexProjector(Projector):
         """The search document for a record's state (a dict with the index's fields)."""
         raise NotImplementedError("subclasses of SearchIndexProjector must provide a document() method")
 
-    def projected_versions(self, page_size=100):
+    def content(self, state):
+        return self.document(state.aggregateid, state.payload)
+
+    def projected_records(self, page_size=100):
         """Every document in the index with its ``version`` field, page by page."""
-        search, versions, page = stores[self.alias], {}, 1
+        search, page = stores[self.alias], 1
         while True:
             results = search.search(self.index, "", page=page, page_size=page_size)
             for hit in results.hits:
-                versions[hit.id] = int(hit.document.get("version") or 0)
+                yield Projected(hit.id, int(hit.document.get("version") or 0), {"id": hit.id, **hit.document})
             if page * page_size >= results.total:
-                return versions
+                return
             page += 1
 
     def apply(self, event):

@@ -52,3 +52,52 @@ def test_admin_bulk_delete_removes_the_projections(admin_client, clean_stores):
     assert response.status_code == 302
     assert clean_stores["documents"].count("products") == 0
     assert clean_stores["search"].search("products", "brass").ids == []
+
+
+def change(admin_client, product, **overrides):
+    page = admin_client.get(reverse("admin:catalog_product_change", args=[product.pk]))
+    data = {**form_data(product.category, sku=product.sku, name=product.name, slug=product.slug),
+            "expected_version": page.context["adminform"].form["expected_version"].value()}
+    data.update(overrides)
+    return data
+
+
+def test_admin_refuses_to_overwrite_a_newer_version_and_says_so(admin_client, clean_stores):
+    category = CategoryFactory(name="Lamps")
+    admin_client.post(reverse("admin:catalog_product_add"), form_data(category))
+    product = Product.objects.get()
+    opened = change(admin_client, product, name="My lamp")
+    someone_else = Product.objects.get(pk=product.pk)
+    someone_else.name = "Their lamp"
+    someone_else.save()
+
+    response = admin_client.post(reverse("admin:catalog_product_change", args=[product.pk]), opened)
+
+    assert response.status_code == 200
+    assert "Someone else saved this product after you opened it" in response.content.decode()
+    assert Product.objects.get(pk=product.pk).name == "Their lamp"
+    assert admin_client.post(reverse("admin:catalog_product_change", args=[product.pk]),
+                             change(admin_client, product, name="My lamp")).status_code == 302
+    assert Product.objects.get(pk=product.pk).version == 3
+
+
+def test_admin_says_when_the_product_was_deleted_while_it_was_open(admin_client, clean_stores, monkeypatch):
+    from django.contrib.admin.options import ModelAdmin
+
+    category = CategoryFactory(name="Lamps")
+    admin_client.post(reverse("admin:catalog_product_add"), form_data(category))
+    product = Product.objects.get()
+    opened = change(admin_client, product, name="My lamp")
+    real_get_object = ModelAdmin.get_object
+
+    def deleted_after_loading(self, request, object_id, from_field=None):
+        loaded = real_get_object(self, request, object_id, from_field)
+        Product.objects.filter(pk=object_id).delete()  # another operator's delete lands now
+        return loaded
+
+    monkeypatch.setattr(ModelAdmin, "get_object", deleted_after_loading)
+    response = admin_client.post(reverse("admin:catalog_product_change", args=[product.pk]), opened)
+
+    assert response.status_code == 200
+    assert "was deleted by someone else after you opened it" in response.content.decode()
+    assert not Product.objects.filter(pk=product.pk).exists()

@@ -118,3 +118,89 @@ def test_drafts_are_hidden_from_the_public_api(client, clean_stores):
 
     assert client.get(f"{API}{draft.pk}/").status_code == 404
     assert client.get(API).json()["count"] == 0
+
+
+def detail(product):
+    return f"{API}{product.pk}/"
+
+
+def test_a_product_answers_an_etag_from_its_version(client, clean_stores):
+    product = ProductFactory()
+
+    response = client.get(detail(product))
+
+    assert response.status_code == 200
+    assert response["ETag"] == '"1"'
+
+
+def test_a_write_with_a_stale_if_match_is_refused_with_412(client, editor, clean_stores):
+    product = ProductFactory(name="Lamp")
+    client.force_login(editor)
+    etag = client.get(detail(product))["ETag"]
+    assert client.patch(detail(product), {"name": "First"}, content_type="application/json",
+                        HTTP_IF_MATCH=etag)["ETag"] == '"2"'
+
+    stale = client.patch(detail(product), {"name": "Second"}, content_type="application/json", HTTP_IF_MATCH=etag)
+    stale_delete = client.delete(detail(product), HTTP_IF_MATCH=etag)
+
+    assert (stale.status_code, stale_delete.status_code) == (412, 412)
+    assert "changed since you read it" in stale.json()["detail"]
+    assert Product.objects.get(pk=product.pk).name == "First"
+    assert OutboxEvent.objects.filter(aggregateid=str(product.pk)).count() == 2
+
+
+def test_without_if_match_the_last_writer_wins_with_its_own_version(client, editor, clean_stores):
+    product = ProductFactory(name="Lamp")
+    client.force_login(editor)
+
+    versions = [client.patch(detail(product), {"name": f"Lamp {n}"}, content_type="application/json").json()["version"]
+                for n in range(3)]
+
+    assert versions == [2, 3, 4]
+
+
+@pytest.mark.parametrize("header", ["3", '"abc"', '"1", nonsense', '"' + "9" * 30 + '"'])
+def test_a_malformed_if_match_is_a_400(client, editor, clean_stores, header):
+    product = ProductFactory(name="Lamp")
+    client.force_login(editor)
+
+    response = client.patch(detail(product), {"name": "X"}, content_type="application/json", HTTP_IF_MATCH=header)
+
+    assert response.status_code == 400
+    assert Product.objects.get(pk=product.pk).name == "Lamp"
+
+
+def test_if_match_star_or_the_current_etag_lets_the_write_through(client, editor, clean_stores):
+    product = ProductFactory(name="Lamp")
+    client.force_login(editor)
+
+    star = client.patch(detail(product), {"name": "A"}, content_type="application/json", HTTP_IF_MATCH="*")
+    weak = client.delete(detail(product), HTTP_IF_MATCH='W/"7", W/"2"')
+
+    assert (star.status_code, weak.status_code) == (200, 204)
+    assert not Product.objects.filter(pk=product.pk).exists()
+
+
+def test_a_write_to_a_product_deleted_by_another_request_is_a_404_and_brings_nothing_back(
+    client, editor, clean_stores, monkeypatch
+):
+    from apps.catalog import services
+
+    product = ProductFactory(name="Lamp")
+    client.force_login(editor)
+    real_save = services.save_product
+
+    def deleted_meanwhile(instance, **kwargs):
+        Product.objects.get(pk=instance.pk).delete()  # another request's delete commits first
+        return real_save(instance, **kwargs)
+
+    monkeypatch.setattr(services, "save_product", deleted_meanwhile)
+    response = client.patch(detail(product), {"name": "Back"}, content_type="application/json")
+
+    assert response.status_code == 404
+    assert "deleted" in response.json()["detail"]
+    assert not Product.objects.filter(pk=product.pk).exists()
+    assert list(OutboxEvent.objects.filter(aggregateid=str(product.pk)).values_list("type", flat=True)) == [
+        "saved", "deleted"
+    ]
+    assert client.delete(detail(product)).status_code == 404

@@ -49,13 +49,7 @@ def assert_converged(stores, products):
 
 
 def _all_documents(stores):
-    items, token = [], None
-    while True:
-        page = stores["documents"].query("products", limit=1000, continuation=token)
-        items += page.items
-        if page.continuation is None:
-            return items
-        token = page.continuation
+    return list(stores["documents"].scan("products"))
 
 
 def test_a_worker_killed_mid_stream_loses_no_event_and_applies_none_twice(start_worker, clean_stores):

@@ -490,6 +490,16 @@ class DocumentStore(StoreBackend):
         with self._timed("count", container):
             return self._count(container, where, partition_key)
 
+    def scan(self, container, where=None, *, partition_key=None, page_size=1000):
+        """Every document matching ``where``, following continuation tokens page by page."""
+        token = None
+        while True:
+            page = self.query(container, where, partition_key=partition_key, limit=page_size, continuation=token)
+            yield from page.items
+            if page.continuation is None:
+                return
+            token = page.continuation
+
     # -- hooks for backends ------------------------------------------------
     def _ensure_container(self, container):
         raise NotImplementedError("subclasses of DocumentStore must provide an _ensure_container() method")

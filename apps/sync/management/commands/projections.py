@@ -69,10 +69,7 @@ class Command(BaseCommand):
         for projector in projectors:
             with self.progress(what="drifted") as bar:
                 drift = maintenance.reconcile(projector, repair=repair, progress=bar.update)
-            verdict = "in agreement" if drift.clean else (
-                f"{len(drift.missing)} missing, {len(drift.stale)} stale, {len(drift.extra)} extra"
-                + (" (repaired)" if repair else "")
-            )
+            verdict = "in agreement" if drift.clean else drift.summary() + (" (repaired)" if repair else "")
             drifted += 0 if drift.clean else 1
             self.stdout.write(f"{projector.name}: {drift.checked} checked, {verdict}")
         if drifted and not repair:
