@@ -1107,3 +1107,11 @@ def test_a_forged_continuation_position_raises_invalid_query(catalog, position):
 
     with pytest.raises(InvalidQuery):
         catalog.query("test-things", limit=1, continuation=forged(token, position))
+
+
+def test_an_empty_group_is_no_condition_wherever_it_stands(catalog):
+    active = ids(catalog.query("test-things", {"active": True}))
+
+    assert ids(catalog.query("test-things", Q(Q(connector=Q.OR), active=True))) == active
+    assert ids(catalog.query("test-things", Q(Q(), Q(active=True), connector=Q.OR))) == active
+    assert catalog.count("test-things", Q(connector=Q.OR)) == len(CATALOG)
