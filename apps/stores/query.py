@@ -72,7 +72,12 @@ def parse_lookup(lookup, value):
 
 
 class Q:
-    """A node of the filter tree: conditions and nested Qs joined by AND or OR."""
+    """A node of the filter tree: conditions and nested Qs joined by AND or OR.
+
+    An empty Q, AND or OR, is no condition wherever it stands: alone it is no
+    filter, and nested in another Q it is left out (it neither matches every
+    document nor none).
+    """
 
     AND = "and"
     OR = "or"
@@ -85,6 +90,8 @@ class Q:
         for child in children:
             if not isinstance(child, (Q, Condition)):
                 raise InvalidQuery(f"A filter takes Q objects or keyword lookups, not {child!r}.")
+            if isinstance(child, Q) and not child:
+                continue
             self.children.append(child)
         for lookup, value in sorted(lookups.items()):
             self.children.append(parse_lookup(lookup, value))

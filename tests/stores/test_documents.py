@@ -9,6 +9,7 @@ is the stand-in, so the same tests run unchanged against Azure Cosmos DB.
 """
 import base64
 import datetime
+import json
 import multiprocessing
 import socket
 import threading
@@ -944,3 +945,173 @@ def test_two_sqlite_stores_on_one_file_share_documents(tmp_path):
     assert second.get("test-things", "1", "p") == created
     first.close()
     assert first.get("test-things", "1", "p") == created  # usable again after close
+
+
+# -- the contract's rules at the edges of JSON and of the REST path ---------------
+@pytest.mark.parametrize("bad_id", [".", "..", "a/b", "a\\b", "a?b", "a#b", "a\x00b", "\ud800"])
+def test_ids_the_rest_path_cannot_carry_are_refused_on_every_call(store, product, bad_id):
+    calls = [
+        lambda: store.get("test-things", bad_id, "p"),
+        lambda: store.delete("test-things", bad_id, "p"),
+        lambda: store.patch("test-things", bad_id, "p", [("set", "price", 1)]),
+        lambda: store.create("test-things", {"id": bad_id, "pk": "p"}),
+        lambda: store.upsert("test-things", {"id": bad_id, "pk": "p"}),
+        lambda: store.execute_batch("test-things", "p", [("delete", bad_id)]),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidQuery):
+            call()
+    assert ids(store.query("test-things")) == ["lamp"]
+
+
+def test_deleting_the_id_dot_dot_leaves_the_container_and_its_documents(store, product):
+    with pytest.raises(InvalidQuery):
+        store.delete("test-things", "..", "p")
+
+    assert store.get("test-things", "lamp", "p") == product
+    assert store.count("test-things") == 1
+
+
+def test_patch_leaves_the_callers_operations_unchanged_so_a_retry_gives_the_same_result(store, product):
+    operations = [("set", "n", {"c": 1}), ("increment", "n__c", 1)]
+
+    first = store.patch("test-things", "lamp", "p", operations)
+    second = store.patch("test-things", "lamp", "p", operations)
+
+    assert operations == [("set", "n", {"c": 1}), ("increment", "n__c", 1)]
+    assert first["n"] == second["n"] == {"c": 2}
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [("increment", "title", 1), ("add", "stock", "x"), ("remove", "missing"), ("set", "title__child", 1)],
+    ids=["increment a string", "add to an object", "remove a missing field", "set under a string"],
+)
+@pytest.mark.parametrize("precondition", ["condition", "if_match"])
+def test_a_failed_precondition_is_reported_before_an_operation_that_does_not_fit(
+    store, product, operation, precondition
+):
+    stale = store.patch("test-things", "lamp", "p", [("set", "price", 11)])
+    options = {"condition": {"price": 10}} if precondition == "condition" else {"if_match": product["_etag"]}
+
+    with pytest.raises(PreconditionFailed):
+        store.patch("test-things", "lamp", "p", [operation], **options)
+    assert store.get("test-things", "lamp", "p") == stale
+
+
+@pytest.mark.parametrize(
+    "operations, expected",
+    [
+        ([("set", "tags", []), ("add", "tags", 1)], [1]),
+        ([("set", "tags", ["a"]), ("add", "tags", "b"), ("add", "tags", "c")], ["a", "b", "c"]),
+        ([("set", "price", []), ("add", "price", 1)], [1]),
+    ],
+    ids=["set empty then add", "set then two adds", "a number made an array"],
+)
+def test_add_sees_the_array_an_earlier_operation_of_the_patch_left(store, product, operations, expected):
+    patched = store.patch("test-things", "lamp", "p", operations)
+
+    field = operations[0][1]
+    assert patched[field] == expected
+    assert store.get("test-things", "lamp", "p")[field] == expected
+
+
+def test_add_to_an_array_set_inside_a_new_parent_by_the_same_patch(store, product):
+    patched = store.patch("test-things", "lamp", "p", [("set", "stock", {"log": []}), ("add", "stock__log", 1)])
+
+    assert patched["stock"] == {"log": [1]}
+
+
+@pytest.mark.parametrize(
+    "operations",
+    [
+        [("remove", "tags"), ("add", "tags", 1)],
+        [("set", "tags", {}), ("add", "tags", 1)],
+        [("set", "stock", {}), ("add", "stock__log", 1)],
+    ],
+    ids=["remove then add", "set an object then add", "set a parent without the array then add"],
+)
+def test_add_after_an_operation_that_leaves_no_array_raises_invalid_query_and_writes_nothing(
+    store, product, operations
+):
+    with pytest.raises(InvalidQuery):
+        store.patch("test-things", "lamp", "p", operations)
+
+    stored = store.get("test-things", "lamp", "p")
+    assert stored == product
+    assert "-" not in stored
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "\ud800", "x\udfffy"], ids=["nul", "lone high surrogate", "lone low"])
+def test_strings_with_nul_or_a_lone_surrogate_are_refused_at_the_boundary(store, product, text):
+    calls = [
+        lambda: store.create("test-things", {"id": "n", "pk": "p", "s": text}),
+        lambda: store.create("test-things", {"id": "n", "pk": "p", text: 1}),
+        lambda: store.create("test-things", {"id": "n", "pk": "p", "deep": [{"s": text}]}),
+        lambda: store.upsert("test-things", {"id": "n", "pk": text}),
+        lambda: store.bulk_upsert("test-things", [{"id": "n", "pk": "p", "s": text}]),
+        lambda: store.query("test-things", {"s": text}),
+        lambda: store.query("test-things", {"s__startswith": text}),
+        lambda: store.query("test-things", {"s__contains": text}),
+        lambda: store.query("test-things", {"s__in": ["a", text]}),
+        lambda: store.count("test-things", {"s": text}),
+        lambda: store.get("test-things", "lamp", text),
+        lambda: store.patch("test-things", "lamp", "p", [("set", "s", text)]),
+        lambda: store.patch("test-things", "lamp", "p", [("set", "s", 1)], condition={"title": text}),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidQuery):
+            call()
+    assert ids(store.query("test-things")) == ["lamp"]
+    assert store.get("test-things", "lamp", "p") == product
+
+
+@pytest.mark.parametrize("number", [2**53 + 1, -(2**53) - 1, 10**30])
+def test_integers_outside_plus_minus_2_to_the_53_are_refused(store, product, number):
+    calls = [
+        lambda: store.create("test-things", {"id": "n", "pk": "p", "n": number}),
+        lambda: store.create("test-things", {"id": "n", "pk": "p", "n": {"deep": [number]}}),
+        lambda: store.upsert("test-things", {"id": "n", "pk": number}),
+        lambda: store.query("test-things", {"n__gt": number}),
+        lambda: store.patch("test-things", "lamp", "p", [("set", "n", number)]),
+        lambda: store.patch("test-things", "lamp", "p", [("increment", "price", number)]),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidQuery):
+            call()
+    assert store.get("test-things", "lamp", "p") == product
+
+
+def test_integers_up_to_2_to_the_53_come_back_exactly(store):
+    store.create("test-things", {"id": "n", "pk": "p", "big": 2**53, "small": -(2**53), "mid": 2**53 - 1})
+
+    stored = store.get("test-things", "n", "p")
+    assert (stored["big"], stored["small"], stored["mid"]) == (2**53, -(2**53), 2**53 - 1)
+    assert ids(store.query("test-things", {"mid": 2**53 - 1})) == ["n"]
+    assert ids(store.query("test-things", {"mid": 2**53 - 2})) == []
+
+
+def forged(token, position):
+    """The token with its position replaced, keeping the query it belongs to."""
+    state = json.loads(base64.urlsafe_b64decode(token.encode()))
+    raw = json.dumps({"q": state["q"], "p": position}).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+@pytest.mark.parametrize(
+    "position", [10**30, 2**63, -1, None, "", True, 1.5, [], {}],
+    ids=["huge", "past int64", "negative", "null", "empty", "bool", "float", "list", "object"],
+)
+def test_a_forged_continuation_position_raises_invalid_query(catalog, position):
+    token = catalog.query("test-things", limit=1).continuation
+
+    with pytest.raises(InvalidQuery):
+        catalog.query("test-things", limit=1, continuation=forged(token, position))
+
+
+def test_an_empty_group_is_no_condition_wherever_it_stands(catalog):
+    active = ids(catalog.query("test-things", {"active": True}))
+
+    assert ids(catalog.query("test-things", Q(Q(connector=Q.OR), active=True))) == active
+    assert ids(catalog.query("test-things", Q(Q(), Q(active=True), connector=Q.OR))) == active
+    assert catalog.count("test-things", Q(connector=Q.OR)) == len(CATALOG)

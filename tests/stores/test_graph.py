@@ -100,6 +100,9 @@ def test_removing_a_vertex_removes_every_edge_touching_it(social):
 def test_removing_a_missing_vertex_is_not_an_error(graph):
     graph.remove_vertex("nobody")
 
+    with pytest.raises(NotFound):
+        graph.get_vertex("nobody")
+
 
 @pytest.mark.parametrize("call", [
     lambda g: g.upsert_vertex("", "user"),
@@ -393,6 +396,114 @@ def test_shortest_path_to_itself_and_without_a_way(chain):
     assert chain.shortest_path("nobody", "nobody") is None
     assert chain.shortest_path("a", "g") is None
     assert chain.shortest_path("a", "nobody") is None
+
+
+def test_shortest_path_ties_go_to_the_path_whose_ids_sort_first_from_the_source(graph):
+    # s-a-y-t sorts before s-b-x-t at its second id, whatever the labels and the later ids.
+    graph.bulk_upsert_vertices((id, "user") for id in ("s", "a", "b", "x", "y", "t"))
+    graph.bulk_upsert_edges([
+        ("s", "zeta", "a"), ("s", "alpha", "b"), ("b", "alpha", "x"), ("a", "zeta", "y"),
+        ("x", "alpha", "t"), ("y", "zeta", "t"),
+    ])
+
+    assert graph.shortest_path("s", "t") == ["s", "a", "y", "t"]
+    assert graph.shortest_path("t", "s", direction="in") == ["t", "x", "b", "s"]
+
+
+@pytest.fixture
+def clique(graph):
+    """20 vertices, each linked to every other; "far" is linked to none of them."""
+    members = [f"v{n:02}" for n in range(20)]
+    graph.bulk_upsert_vertices([(id, "user") for id in members] + [("far", "user")])
+    graph.bulk_upsert_edges((a, "knows", b) for a in members for b in members if a != b)
+    return graph, members
+
+
+def count_expanded(graph, monkeypatch):
+    """Record the frontier of every depth the walk expands."""
+    frontiers = []
+    links = graph._links
+
+    def recording(frontier, *args):
+        frontiers.append(list(frontier))
+        return links(frontier, *args)
+
+    monkeypatch.setattr(graph, "_links", recording)
+    return frontiers
+
+
+def test_shortest_path_in_a_dense_graph_expands_each_vertex_once(clique, monkeypatch):
+    graph, members = clique
+    frontiers = count_expanded(graph, monkeypatch)
+
+    assert graph.shortest_path("v00", "far", max_depth=6, direction="both") is None
+    expanded = [id for frontier in frontiers for id in frontier]
+    assert sorted(expanded) == members
+    assert len(frontiers) == 2  # v00, then the 19 others; nothing new is reached after that
+
+
+def test_shortest_path_in_a_dense_graph_finds_the_smallest_shortest_path(clique):
+    graph, members = clique
+    graph.upsert_edge("v17", "knows", "far")
+    graph.upsert_edge("v05", "knows", "far")
+
+    assert graph.shortest_path("v03", "far", max_depth=6) == ["v03", "v05", "far"]
+    assert graph.shortest_path("far", "v00", max_depth=6) is None
+    assert graph.shortest_path("far", "v00", max_depth=6, direction="in") == ["far", "v05", "v00"]
+    assert graph.shortest_path("far", "v00", max_depth=6, direction="both") == ["far", "v05", "v00"]
+
+
+@pytest.mark.parametrize("call", [
+    lambda g: g.neighbours("a", offset=2**63),
+    lambda g: g.neighbours("a", offset=2**31),
+    lambda g: g.common_neighbours("a", "b", offset=10**30),
+    lambda g: g.neighbours("a", offset=1.0),
+], ids=["past int64", "past max_offset", "huge common", "float"])
+def test_paging_past_the_bounds_is_invalid_not_an_overflow(graph, call):
+    with pytest.raises(InvalidQuery):
+        call(graph)
+
+
+def test_paging_at_the_largest_offset_is_an_empty_page(social):
+    assert social.neighbours("user:ann", offset=social.max_offset) == []
+    assert social.common_neighbours("user:ann", "user:bob", offset=social.max_offset) == []
+
+
+@pytest.fixture
+def loops(graph):
+    """a and b each link to themselves and to each other, and both to c."""
+    graph.bulk_upsert_vertices((id, "user") for id in "abc")
+    graph.bulk_upsert_edges([
+        ("a", "follows", "a"), ("b", "follows", "b"), ("a", "follows", "b"), ("b", "follows", "a"),
+        ("a", "follows", "c"), ("b", "follows", "c"),
+    ])
+    return graph
+
+
+@pytest.mark.parametrize("direction", ["out", "in", "both"])
+def test_common_neighbours_never_list_the_vertices_asked_about(loops, direction):
+    assert ids(loops.common_neighbours("a", "b", direction=direction)) == (["c"] if direction != "in" else [])
+    assert ids(loops.common_neighbours("a", "a", direction=direction)) == (
+        ["b", "c"] if direction != "in" else ["b"]
+    )
+
+
+def test_recommendations_and_bought_together_never_list_the_vertex_asked_about(loops):
+    loops.upsert_vertex("d", "user")
+    loops.upsert_edge("c", "follows", "d")
+    loops.bulk_upsert_edges([("a", "bought", "a"), ("b", "bought", "a"), ("b", "bought", "b")])
+
+    assert [r.vertex.id for r in loops.recommendations("a")] == ["d"]
+    assert [r.vertex.id for r in loops.bought_together("a")] == ["b"]
+
+
+def test_an_upsert_without_a_partition_key_keeps_the_stored_one(graph):
+    graph.upsert_vertex("a", "user", {"n": 1}, partition_key="p1")
+
+    graph.upsert_vertex("a", "user", {"n": 2})
+    graph.bulk_upsert_vertices([("a", "user", {"n": 3})])
+
+    assert graph.get_vertex("a") == Vertex("a", "user", {"n": 3}, "p1")
 
 
 # -- bulk ------------------------------------------------------------------------

@@ -73,14 +73,6 @@ def int64(n):
     return {"@type": "g:Int64", "@value": n}
 
 
-def graphson_path(ids):
-    return {"@type": "g:Path", "@value": {"labels": [[] for _ in ids], "objects": list(ids)}}
-
-
-def cosmos_path(ids):
-    return {"labels": [[] for _ in ids], "objects": list(ids)}
-
-
 def ok(*data, charge=2.5):
     return {"kind": "ok", "data": list(data), "attributes": cosmos_attributes(200, charge)}
 
@@ -484,7 +476,7 @@ def test_common_neighbours_walk_out_then_back_to_the_other_vertex(server, store)
 
     assert server.sent == [(
         "g.V(vid).out(elabel).as('common').in(elabel).hasId(other).select('common')"
-        ".dedup().order().by(id, incr).range(lo, hi)",
+        ".not(hasId(vid, other)).dedup().order().by(id, incr).range(lo, hi)",
         {"vid": "user:1", "other": "user:2", "elabel": "follows", "lo": 0, "hi": 10},
     )]
     assert [v.id for v in common] == ["user:9"]
@@ -495,7 +487,7 @@ def test_common_followers_walk_in_then_out(server, store):
 
     assert server.sent[0][0] == (
         "g.V(vid).in().as('common').out().hasId(other).select('common')"
-        ".dedup().order().by(id, incr).range(lo, hi)"
+        ".not(hasId(vid, other)).dedup().order().by(id, incr).range(lo, hi)"
     )
 
 
@@ -552,28 +544,46 @@ def test_bought_together_walks_to_the_buyers_and_back_out(server, store):
     ]
 
 
-@pytest.mark.parametrize("path", [graphson_path(["a", "x", "d"]), cosmos_path(["a", "x", "d"])])
-def test_shortest_path_repeats_a_bounded_walk_and_reads_the_path(server, store, path):
-    server.answer(ok(path))
+def links(*pairs):
+    return ok(*({"origin": origin, "reached": reached} for origin, reached in pairs))
+
+
+def test_shortest_path_asks_one_depth_at_a_time_and_visits_each_vertex_once(server, store):
+    server.answer(
+        links(("a", "x"), ("a", "b")),
+        links(("b", "c"), ("x", "y"), ("x", "a"), ("b", "x")),
+        links(("y", "d"), ("c", "d")),
+    )
 
     found = store.shortest_path("a", "d", label="next", max_depth=3)
 
-    assert server.sent == [(
-        "g.V(src).repeat(out(elabel).simplePath()).until(or(hasId(dst), loops().is(gte(maxDepth))))"
-        ".hasId(dst).limit(1).path().by(id)",
-        {"src": "a", "dst": "d", "elabel": "next", "maxDepth": 3},
-    )]
-    assert found == ["a", "x", "d"]
+    walk = "g.V().hasId(within(frontier)).as('origin').out(elabel)"
+    assert server.sent == [
+        (walk + ".as('reached').select('origin', 'reached').by(id)",
+         {"frontier": ["a"], "elabel": "next"}),
+        (walk + ".as('reached').select('origin', 'reached').by(id)",
+         {"frontier": ["b", "x"], "elabel": "next"}),
+        (walk + ".hasId(dst).as('reached').select('origin', 'reached').by(id)",
+         {"frontier": ["c", "y"], "dst": "d", "elabel": "next"}),
+    ]
+    assert found == ["a", "b", "c", "d"]
 
 
 def test_no_path_is_none_and_a_path_to_itself_checks_the_vertex(server, store):
-    server.answer(ok(), ok(cosmos_vertex("a", "user", {})), ok())
+    server.answer(links(("a", "b")), ok(), ok(cosmos_vertex("a", "user", {})), ok())
 
     assert store.shortest_path("a", "z", direction="both") is None
     assert store.shortest_path("a", "a") == ["a"]
     assert store.shortest_path("gone", "gone") is None
     scripts = [script for script, _ in server.sent]
-    assert scripts == [gremlin.SHORTEST_PATH["both", False], "g.V(vid)", "g.V(vid)"]
+    assert scripts == [gremlin.LINKS["both", False], gremlin.LINKS["both", False], "g.V(vid)", "g.V(vid)"]
+
+
+def test_a_link_that_is_not_an_origin_and_reached_map_is_a_store_error(server, store):
+    server.answer(ok(["a", "b"]))
+
+    with pytest.raises(StoreError):
+        store.shortest_path("a", "b")
 
 
 def test_bulk_upserts_default_to_one_request_per_item(server, store):
@@ -728,7 +738,7 @@ SCRIPTS = {
     gremlin.UPSERT_VERTEX, gremlin.GET_VERTEX, gremlin.GET_VERTICES, gremlin.REMOVE_VERTEX,
     gremlin.UPSERT_EDGE, gremlin.EDGE_ENDS, gremlin.REMOVE_EDGE, gremlin.DROP_VERTICES, gremlin.ANY_VERTEX,
     gremlin.RECOMMENDATIONS, gremlin.BOUGHT_TOGETHER, *gremlin.NEIGHBOURS.values(), *gremlin.DEGREE.values(),
-    *gremlin.COMMON_NEIGHBOURS.values(), *gremlin.SHORTEST_PATH.values(),
+    *gremlin.COMMON_NEIGHBOURS.values(), *gremlin.LINKS.values(), *gremlin.LINKS_TO_TARGET.values(),
 }
 
 
@@ -791,4 +801,4 @@ def test_labels_are_checked_before_anything_is_sent(server, store):
 def test_every_script_is_a_constant_with_no_quotes_but_its_own_step_names():
     for script in SCRIPTS:
         quoted = [part for n, part in enumerate(script.split("'")) if n % 2]
-        assert set(quoted) <= {"id", "props", "source", "target", "start", "linked", "common"}, script
+        assert set(quoted) <= {"id", "props", "source", "target", "start", "linked", "common", "origin", "reached"}, script

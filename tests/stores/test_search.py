@@ -207,8 +207,11 @@ HOSTILE = [
 
 @pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
 def test_hostile_text_never_raises(goods, text):
-    goods.search(INDEX, text, where=Q(price__gte=0), facets=["category"], highlight=True)
-    goods.suggest(INDEX, text)
+    results = goods.search(INDEX, text, where=Q(price__gte=0), facets=["category"], highlight=True)
+    suggestions = goods.suggest(INDEX, text)
+
+    assert set(results.ids) <= {good["id"] for good in GOODS}
+    assert isinstance(suggestions, list)
 
 
 def test_query_syntax_in_the_text_is_matched_as_plain_words(goods):
@@ -366,6 +369,100 @@ def test_pages_cover_every_hit_once_and_report_the_total(goods):
 
     assert [p.ids for p in pages] == [["p1", "p2"], ["p5", "p4"], ["p3"], []]
     assert {p.total for p in pages} == {5}
+
+
+# -- the contract's rules at the edges of values and queries ------------------------
+def test_datetimes_keep_microseconds_in_filters_and_order(search):
+    search.index_documents(INDEX, [
+        {"id": "t7", "added": "2024-05-01T10:00:00.7Z"},
+        {"id": "t0", "added": "2024-05-01T10:00:00Z"},
+        {"id": "t2", "added": "2024-05-01T10:00:00.2Z"},
+        {"id": "t1", "added": "2024-05-01T10:00:00.000001Z"},
+    ])
+
+    assert ids(search.search(INDEX, where=Q(added__gt="2024-05-01T10:00:00.5Z"))) == ["t7"]
+    assert ids(search.search(INDEX, where=Q(added="2024-05-01T10:00:00Z"))) == ["t0"]
+    assert ids(search.search(INDEX, where=Q(added__lte="2024-05-01T10:00:00.000001Z"))) == ["t0", "t1"]
+    assert search.search(INDEX, order_by="added").ids == ["t0", "t1", "t2", "t7"]
+    assert search.search(INDEX, order_by="-added").ids == ["t7", "t2", "t1", "t0"]
+
+
+def test_dates_of_every_year_from_1_to_9999_are_kept(search):
+    search.index_documents(INDEX, [
+        {"id": "y1", "added": "0001-01-01T00:00:00Z"},
+        {"id": "y1600", "added": "1600-06-01T00:00:00Z"},
+        {"id": "y2300", "added": "2300-06-01T00:00:00Z"},
+        {"id": "y9999", "added": "9999-12-31T23:59:59.999999Z"},
+    ])
+
+    assert ids(search.search(INDEX, where=Q(added__lt="9999-01-01"))) == ["y1", "y1600", "y2300"]
+    assert ids(search.search(INDEX, where=Q(added__gt="1677-09-21"))) == ["y2300", "y9999"]
+    assert search.search(INDEX, order_by="-added").ids == ["y9999", "y2300", "y1600", "y1"]
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-01:00", "10000-01-01"])
+def test_a_date_outside_years_1_to_9999_in_utc_is_invalid(search, value):
+    with pytest.raises(InvalidQuery):
+        search.search(INDEX, where=Q(added__lt=value))
+    with pytest.raises(InvalidQuery):
+        search.index_documents(INDEX, [{"id": "far", "added": value}])
+    assert search.count(INDEX) == 0
+
+
+def test_negative_zero_is_zero_to_filters_facets_and_paging(search):
+    search.index_documents(INDEX, [
+        {"id": "minus", "price": -1.0}, {"id": "nz", "price": -0.0}, {"id": "z1", "price": 0.0},
+        {"id": "z2", "price": round(-0.001, 2)}, {"id": "plus", "price": 1.0},
+    ])
+
+    assert ids(search.search(INDEX, where=Q(price=0.0))) == ["nz", "z1", "z2"]
+    assert ids(search.search(INDEX, where=Q(price=-0.0))) == ["nz", "z1", "z2"]
+    assert ids(search.search(INDEX, where=Q(price__gte=0.0))) == ["nz", "plus", "z1", "z2"]
+    seen = [search.search(INDEX, order_by="price", page=page, page_size=1).ids for page in range(1, 7)]
+    assert [hits for hits in seen if hits][0] == ["minus"]
+    assert sorted(id for hits in seen for id in hits) == ["minus", "nz", "plus", "z1", "z2"]
+    facets = search.search(INDEX, facets=["price"]).facets["price"]
+    assert {"value": 0.0, "count": 3} in facets and len(facets) == 3
+
+
+def test_only_the_first_64_words_of_the_text_count(search):
+    words = [f"word{n}" for n in range(64)]
+    search.index_documents(INDEX, [{"id": "long", "description": " ".join(words)}])
+
+    assert search.search(INDEX, " ".join(words)).ids == ["long"]
+    assert search.search(INDEX, " ".join(words + ["absent"])).ids == ["long"]
+    assert search.search(INDEX, " ".join(["absent"] + words)).ids == []
+
+
+def test_a_facet_lists_the_100_most_frequent_values_ties_to_the_smaller(search):
+    search.index_documents(INDEX, [{"id": f"d{n}", "category": f"c{n:03}"} for n in range(150)])
+    search.index_documents(INDEX, [{"id": f"more{n}", "category": "c149"} for n in range(2)])
+
+    counted = search.search(INDEX, facets=["category"]).facets["category"]
+
+    assert len(counted) == search.max_facet_values == 100
+    assert counted[0] == {"value": "c149", "count": 3}
+    assert [item["value"] for item in counted[1:]] == [f"c{n:03}" for n in range(99)]
+
+
+@pytest.mark.parametrize("order_by", ["price", "-price", "added"])
+def test_pages_of_hits_with_equal_sort_values_cover_every_hit_once(search, order_by):
+    search.index_documents(INDEX, [
+        {"id": f"same{n}", "price": 4.0, "added": "2024-01-01T00:00:00Z"} for n in range(7)
+    ])
+
+    pages = [search.search(INDEX, order_by=order_by, page=page, page_size=2).ids for page in range(1, 5)]
+
+    assert sorted(id for page in pages for id in page) == [f"same{n}" for n in range(7)]
+    assert pages == [search.search(INDEX, order_by=order_by, page=p, page_size=2).ids for p in range(1, 5)]
+
+
+def test_an_empty_group_is_no_condition_wherever_it_stands(goods):
+    fruit = ids(goods.search(INDEX, where=Q(category="fruit")))
+
+    assert ids(goods.search(INDEX, where=Q(Q(connector=Q.OR), category="fruit"))) == fruit
+    assert ids(goods.search(INDEX, where=Q(Q(connector=Q.OR), Q(category="fruit"), connector=Q.OR))) == fruit
+    assert ids(goods.search(INDEX, where=Q(connector=Q.OR))) == [good["id"] for good in GOODS]
 
 
 @pytest.mark.parametrize("paging", [{"page": 0}, {"page": "2"}, {"page_size": 0}, {"page_size": 10_000}])

@@ -6,6 +6,7 @@ feed it realistic answers that the real SDK decodes, through
 apps.stores.search.testing.AzureSearchWire. The contract suite in
 test_search.py cannot run against this backend here.
 """
+import math
 from decimal import Decimal
 
 import pytest
@@ -380,6 +381,28 @@ def test_filter_values_are_quoted_with_quotes_doubled(azure, wire, value, expect
 def test_a_string_for_a_number_never_reaches_the_filter(azure, wire):
     with pytest.raises(InvalidQuery, match="not a valid float"):
         azure.search(INDEX, where=Q(price="1 or true"))
+    assert wire.take() == []
+
+
+def test_negative_zero_and_microseconds_reach_the_service_as_the_contract_keeps_them(azure, wire):
+    wire.respond(200, indexing_results(("z", 201)))
+    wire.respond(200, search_results([], count=0))
+
+    azure.index_documents(INDEX, [{"id": "z", "price": -0.0, "added": "2024-05-01T10:00:00.7+00:00"}])
+    azure.search(INDEX, where=Q(price=-0.0) & Q(added__gt="2024-05-01T10:00:00.5Z"))
+
+    upload, search = wire.take()
+    [document] = upload.body["value"]
+    assert math.copysign(1, document["price"]) == 1.0
+    assert document["added"] == "2024-05-01T10:00:00.700000Z"
+    assert search.body["filter"] == "(price eq 0.0) and (added gt 2024-05-01T10:00:00.500000Z)"
+
+
+def test_a_date_outside_years_1_to_9999_in_utc_never_reaches_the_service(azure, wire):
+    with pytest.raises(InvalidQuery):
+        azure.search(INDEX, where=Q(added__lt="0001-01-01T00:00:00+01:00"))
+    with pytest.raises(InvalidQuery):
+        azure.index_documents(INDEX, [{"id": "far", "added": "9999-12-31T23:00:00-01:00"}])
     assert wire.take() == []
 
 

@@ -168,8 +168,9 @@ def test_several_lookups_in_one_q_are_anded():
     assert odata(Q(category="fruit", price__lte=2)) == "(category eq 'fruit') and (price le 2.0)"
 
 
-def test_an_empty_group_matches_everything():
-    assert odata(Q(Q(), Q(category="a"), connector=Q.OR)) == "(true) or (category eq 'a')"
+def test_an_empty_group_is_no_condition_and_is_left_out():
+    assert odata(Q(Q(), Q(category="a"), connector=Q.OR)) == "category eq 'a'"
+    assert odata(Q(Q(connector=Q.OR), Q(category="a"))) == "category eq 'a'"
     assert odata(None) is None
 
 

@@ -7,6 +7,7 @@ never writes half of it. Documents come back as dicts with the store's
 """
 import base64
 import binascii
+import copy
 import hashlib
 import json
 import re
@@ -17,6 +18,7 @@ from ..base import StoreBackend
 from ..exceptions import InvalidQuery, NotSupported
 from ..query import FIELD_SEGMENT, OPERATORS, Condition, as_filter, parse_lookup
 from ..metrics import timed
+from .values import check_document_id, check_value
 
 CONTAINER_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 
@@ -71,6 +73,7 @@ def declared_containers():
 def check_partition_value(value):
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValueError(f"A partition key is a string or a number, not {value!r}.")
+    check_value("partition key", value)
 
 
 @dataclass
@@ -91,16 +94,9 @@ def clean_document(document):
     """Check a document is a JSON object with a string id; drop the store's own keys."""
     if not isinstance(document, dict):
         raise ValueError(f"A document is a dict, not {type(document).__name__}.")
-    doc_id = document.get("id")
-    if not isinstance(doc_id, str) or not doc_id:
-        raise ValueError("A document needs a non-empty string 'id'.")
-    # Cosmos DB refuses these ids, so every backend does.
-    if len(doc_id) > 255 or any(c in doc_id for c in "/\\?#\t\r\n") or doc_id.endswith(" "):
-        raise ValueError(
-            "A document id has at most 255 characters, none of / \\ ? # tab or line breaks, "
-            "and does not end with a space."
-        )
+    doc_id = check_document_id(document.get("id"))
     cleaned = {k: v for k, v in document.items() if not k.startswith("_")}
+    check_value(f"Document {doc_id!r}", cleaned)
     try:
         json.dumps(cleaned, allow_nan=False)
     except (TypeError, ValueError) as e:
@@ -137,6 +133,7 @@ def checked_condition(condition):
     if condition.op not in OPERATORS:
         raise InvalidQuery(f"Unknown operator {condition.op!r}; use one of {', '.join(OPERATORS)}.")
     checked = parse_lookup("__".join((*path, condition.op)), condition.value)
+    check_value(condition.field, checked.value)
     return Condition(path, condition.op, checked.value)
 
 
@@ -152,8 +149,13 @@ def encode_continuation(query_fingerprint, position):
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
-def decode_continuation(token, query_fingerprint):
-    """The position stored in ``token``; InvalidQuery if it is malformed or from another query."""
+def decode_continuation(token, query_fingerprint, position_type):
+    """The position stored in ``token``; InvalidQuery if it is malformed or from another query.
+
+    ``position_type`` is the backend's: ``int`` (an offset from 0 to 2**63 - 1)
+    or ``str`` (the service's own non-empty token). A forged position of
+    another type or out of range is InvalidQuery, never a restart from page one.
+    """
     try:
         state = json.loads(base64.urlsafe_b64decode(token.encode()))
     except (binascii.Error, ValueError, UnicodeError):
@@ -162,7 +164,14 @@ def decode_continuation(token, query_fingerprint):
         raise InvalidQuery("The continuation token is malformed.")
     if state.get("q") != query_fingerprint:
         raise InvalidQuery("The continuation token belongs to another query.")
-    return state["p"]
+    position = state["p"]
+    if position_type is int:
+        valid = isinstance(position, int) and not isinstance(position, bool) and 0 <= position < 2**63
+    else:
+        valid = isinstance(position, position_type) and bool(position)
+    if not valid:
+        raise InvalidQuery("The continuation token is malformed.")
+    return position
 
 
 # -- patch ------------------------------------------------------------------
@@ -234,6 +243,7 @@ def check_patch_operation(container, operation):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise InvalidQuery(f"increment {path}: takes a number, not {value!r}.")
     check_json(f"{op} {path}", value)
+    check_value(f"{op} {path}", value)
     return PatchOperation(op, parts, value)
 
 
@@ -247,9 +257,10 @@ def check_json(what, value):
 def apply_patch(document, operations):
     """The document after the operations: the portable meaning of a patch, as Cosmos DB applies it.
 
-    InvalidQuery when an operation does not fit the stored document (a missing
-    parent, a field that is not a number or not an array, removing a field
-    that is absent); the caller then writes nothing.
+    InvalidQuery when an operation does not fit the document as the earlier
+    operations left it (a missing parent, a field that is not a number or not
+    an array, removing a field that is absent); the caller then writes
+    nothing. Values are copied in, so the caller's operations never change.
     """
     document = json.loads(json.dumps(document))
     for operation in operations:
@@ -261,7 +272,7 @@ def apply_patch(document, operations):
             raise InvalidQuery(f"{here}: the document has no object to hold {name!r}.")
         current = parent.get(name)
         if operation.op == "set":
-            parent[name] = operation.value
+            parent[name] = copy.deepcopy(operation.value)
         elif operation.op == "increment":
             if name in parent and (isinstance(current, bool) or not isinstance(current, (int, float))):
                 raise InvalidQuery(f"{here}: the stored value {current!r} is not a number.")
@@ -269,7 +280,7 @@ def apply_patch(document, operations):
         elif operation.op == "add":
             if not isinstance(current, list):
                 raise InvalidQuery(f"{here}: the stored value {current!r} is not an array.")
-            current.append(operation.value)
+            current.append(copy.deepcopy(operation.value))
         elif name not in parent:
             raise InvalidQuery(f"{here}: the document has no such field.")
         else:
@@ -305,9 +316,7 @@ def check_batch_operation(container, partition_key, index, operation):
     if if_match is not None and not isinstance(if_match, str):
         raise InvalidQuery(f"Batch operation {index}: if_match is an ETag string.")
     if op == "delete":
-        if not isinstance(target, str) or not target:
-            raise InvalidQuery(f"Batch operation {index}: delete takes a document id.")
-        return BatchOperation(op, id=target, if_match=if_match)
+        return BatchOperation(op, id=check_document_id(target), if_match=if_match)
     document = clean_document(target)
     if not same_partition(container.partition_key_of(document), partition_key):
         raise ValueError(f"Batch operation {index}: the document is not in partition {partition_key!r}.")
@@ -329,7 +338,20 @@ def batch_error(error, index, operation):
 
 
 class DocumentStore(StoreBackend):
-    """Base class of document stores. Backends implement the ``_`` hooks."""
+    """Base class of document stores. Backends implement the ``_`` hooks.
+
+    Rules every backend keeps (see ``values`` for the checks):
+
+    - Ids are checked wherever one is given (documents, get, delete, patch,
+      batch deletes): ``.``, ``..`` and ids holding ``/ \\ ? #``, a tab or a
+      line break are refused with InvalidQuery before a backend is called.
+    - Strings holding NUL or a lone surrogate, and integers outside ±2**53,
+      are refused with InvalidQuery in documents, partition keys, filter and
+      condition values and patch values. (An increment may still carry a
+      stored number past 2**53; Cosmos DB then keeps a double.)
+    - A continuation token resumes only the query it came from; a malformed
+      or forged one is InvalidQuery, never a restart from the first page.
+    """
 
     kind = "documents"
     # execute_batch() applies all of its operations or none.
@@ -374,9 +396,10 @@ class DocumentStore(StoreBackend):
     def get(self, container, id, partition_key):
         """Return the document; NotFound if it does not exist."""
         container = self.container(container)
+        id = check_document_id(str(id))
         check_partition_value(partition_key)
         with self._timed("get", container):
-            return self._get(container, str(id), partition_key)
+            return self._get(container, id, partition_key)
 
     def create(self, container, document):
         """Insert a new document; Conflict if its id exists in the partition."""
@@ -405,9 +428,10 @@ class DocumentStore(StoreBackend):
     def delete(self, container, id, partition_key, *, if_match=None):
         """Delete a document; NotFound if absent, PreconditionFailed if stale."""
         container = self.container(container)
+        id = check_document_id(str(id))
         check_partition_value(partition_key)
         with self._timed("delete", container):
-            self._delete(container, str(id), partition_key, if_match)
+            self._delete(container, id, partition_key, if_match)
 
     def patch(self, container, id, partition_key, operations, *, condition=None, if_match=None):
         """Change part of a stored document in one atomic step; returns the new document.
@@ -419,8 +443,17 @@ class DocumentStore(StoreBackend):
         must match, and ``if_match`` an ETag it must still have; otherwise
         PreconditionFailed. NotFound if the document is absent; InvalidQuery
         if an operation does not fit it, and then nothing is written.
+
+        Errors come in this order: a malformed patch (InvalidQuery, before
+        anything is read), NotFound, then the precondition (PreconditionFailed,
+        even when an operation would not fit either), then the operations.
+        Each operation sees the document as the earlier ones left it (see
+        apply_patch): ``set tags []`` then ``add tags 1`` gives ``[1]``, and
+        ``remove tags`` then ``add tags 1`` is InvalidQuery. The caller's
+        operations and their values are never changed.
         """
         container = self.container(container)
+        id = check_document_id(str(id))
         check_partition_value(partition_key)
         operations = check_patch_operations(container, operations)
         condition = as_filter(condition)
@@ -429,7 +462,7 @@ class DocumentStore(StoreBackend):
         if if_match is not None and not isinstance(if_match, str):
             raise InvalidQuery("if_match is the ETag string of a stored document.")
         with self._timed("patch", container):
-            return self._patch(container, str(id), partition_key, operations, condition, if_match)
+            return self._patch(container, id, partition_key, operations, condition, if_match)
 
     def execute_batch(self, container, partition_key, operations):
         """Run up to 100 writes on one partition as one transaction: all apply, or none.

@@ -37,6 +37,7 @@ from ..query import Q
 from .base import (
     DocumentStore,
     Page,
+    apply_patch,
     batch_error,
     checked_condition,
     decode_continuation,
@@ -54,6 +55,8 @@ CONSISTENCY_LEVELS = ("Strong", "BoundedStaleness", "Session", "ConsistentPrefix
 READS_YOUR_WRITES = ("Strong", "BoundedStaleness", "Session")
 # The portable patch operations and Cosmos DB's names for them.
 PATCH_OPERATIONS = {"set": "set", "increment": "incr", "add": "add", "remove": "remove"}
+# Reads and replaces a patch applied by replace tries before giving up under contention.
+REPLACE_ATTEMPTS = 5
 
 
 def store_error(error):
@@ -156,11 +159,26 @@ def array_paths(operations):
     return sorted({operation.path for operation in operations if operation.op == "add"})
 
 
-def holds_array(document, path):
-    value = document
-    for name in path:
-        value = value.get(name) if isinstance(value, dict) else None
-    return isinstance(value, list)
+def adds_after_changes(operations):
+    """Whether an ``add`` follows an operation that changed its field (or a parent) in the same patch.
+
+    Cosmos DB would test such an add against the stored document, not the
+    document as the earlier operations left it, and ``remove`` then ``add``
+    would store a key "-"; these patches are applied by read and replace.
+    """
+    for index, operation in enumerate(operations):
+        if operation.op != "add":
+            continue
+        for earlier in operations[:index]:
+            same_append = earlier.op == "add" and earlier.path == operation.path
+            if not same_append and operation.path[: len(earlier.path)] == earlier.path:
+                return True
+    return False
+
+
+def body(item):
+    """The caller's part of a stored item, without Cosmos DB's own keys."""
+    return {k: v for k, v in item.items() if not k.startswith("_")}
 
 
 # How a piece of SQL binds: AND binds tighter than OR, so only an OR inside an AND needs parentheses.
@@ -426,8 +444,12 @@ class CosmosDocumentStore(DocumentStore):
 
     @translated_errors()
     def _patch(self, container, id, partition_key, operations, condition, if_match):
-        arrays = array_paths(operations)
         proxy = self._proxy(container)
+        if adds_after_changes(operations):
+            return self._patch_by_replace(
+                proxy, container, id, partition_key, operations, condition, if_match
+            )
+        arrays = array_paths(operations)
         try:
             item = proxy.patch_item(
                 id,
@@ -437,25 +459,52 @@ class CosmosDocumentStore(DocumentStore):
                 response_hook=record_charge,
                 **self._precondition(if_match),
             )
-        except exceptions.CosmosAccessConditionFailedError:
-            if arrays:
-                self._refuse_add_to_non_array(proxy, id, partition_key, arrays, condition, if_match)
+        except exceptions.CosmosHttpResponseError as e:
+            if e.status_code in (400, 412) and (arrays or condition is not None or if_match is not None):
+                stored = proxy.read_item(id, partition_key=partition_key, response_hook=record_charge)
+                self._check_patch_precondition(proxy, container, stored, partition_key, condition, if_match)
+                apply_patch(body(stored), operations)  # InvalidQuery naming the operation that does not fit
             raise
         return public(item)
 
     @staticmethod
-    def _refuse_add_to_non_array(proxy, id, partition_key, arrays, condition, if_match):
-        """InvalidQuery if the array guard, not the caller's precondition, refused the patch.
+    def _check_patch_precondition(proxy, container, stored, partition_key, condition, if_match):
+        """PreconditionFailed if the stored item fails ``if_match`` or ``condition``.
 
-        Cosmos DB answers 412 either way; the embedded backend raises
-        InvalidQuery for an add to a field that is not an array.
+        The contract checks a patch's precondition before its operations;
+        Cosmos DB answers 400 for an operation that does not fit even when the
+        precondition fails too (and 412 when the array guard of an ``add``
+        fails), so a refused patch is explained from the stored document.
         """
-        if condition is not None or if_match is not None:
+        doc_id = stored["id"]
+        if if_match is not None and stored["_etag"] != if_match:
+            raise PreconditionFailed(f"The {container.name} document {doc_id!r} has changed since read.")
+        if condition is None:
+            return
+        builder = QueryBuilder()
+        sql = "SELECT VALUE c.id FROM c" + builder.where(container, Q(id=doc_id) & condition, partition_key)
+        found = proxy.query_items(
+            sql, parameters=builder.parameters, partition_key=partition_key, response_hook=record_charge
+        )
+        if not list(found):
+            raise PreconditionFailed(
+                f"The {container.name} document {doc_id!r} does not meet the patch condition {condition!r}."
+            )
+
+    def _patch_by_replace(self, proxy, container, id, partition_key, operations, condition, if_match):
+        """Apply the patch as the embedded backend does, and replace the document if it has not changed."""
+        for _ in range(REPLACE_ATTEMPTS):
             stored = proxy.read_item(id, partition_key=partition_key, response_hook=record_charge)
-            arrays = [path for path in arrays if not holds_array(stored, path)]
-        if arrays:
-            names = ", ".join("__".join(path) for path in arrays)
-            raise InvalidQuery(f"add: the stored value of {names} is not an array.")
+            self._check_patch_precondition(proxy, container, stored, partition_key, condition, if_match)
+            document = apply_patch(body(stored), operations)
+            try:
+                item = proxy.replace_item(
+                    id, document, response_hook=record_charge, **self._precondition(stored["_etag"])
+                )
+            except exceptions.CosmosAccessConditionFailedError:
+                continue  # another writer came between the read and the replace: read again
+            return public(item)
+        raise Unavailable(f"The {container.name} document {id!r} kept changing during a patch; retry later.")
 
     def _execute_batch(self, container, partition_key, operations):
         batch = []
@@ -497,9 +546,7 @@ class CosmosDocumentStore(DocumentStore):
         builder = QueryBuilder()
         sql = "SELECT * FROM c" + builder.where(container, where, partition_key) + order_clause(order)
         query = fingerprint(container.name, sql, builder.parameters)
-        token = None if continuation is None else decode_continuation(continuation, query)
-        if token is not None and not isinstance(token, str):
-            raise InvalidQuery("The continuation token is malformed.")
+        token = None if continuation is None else decode_continuation(continuation, query, str)
         while True:
             pager = self._proxy(container).query_items(
                 sql,

@@ -15,7 +15,7 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..exceptions import Conflict, InvalidQuery, NotFound, PreconditionFailed
+from ..exceptions import Conflict, NotFound, PreconditionFailed
 from ..query import Q
 from .base import (
     DocumentStore,
@@ -58,7 +58,6 @@ TYPE_RANK = (
     "WHEN 'integer' THEN 3 WHEN 'real' THEN 3 WHEN 'text' THEN 4 WHEN 'array' THEN 5 "
     "WHEN 'object' THEN 6 ELSE 0 END"
 )
-INT64 = 2**63 - 1
 # Seconds a writer waits for another connection's write lock before giving up.
 BUSY_TIMEOUT = 30
 
@@ -73,13 +72,6 @@ def partition_column(value):
 def json_path(path):
     # Segments were checked against FIELD_SEGMENT; the path still travels as a parameter.
     return "$." + ".".join(path)
-
-
-def sql_value(value):
-    # SQLite integers are 64-bit; JSON numbers beyond that are doubles anyway.
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT64:
-        return float(value)
-    return value
 
 
 def value_types(value):
@@ -97,7 +89,7 @@ def compile_comparison(path, op, value, params):
             params.append(path)
             return "json_type(body, ?) = 'null'"
         return "0"
-    params.extend((path, path, sql_value(value)))
+    params.extend((path, path, value))
     return f"(json_type(body, ?) IN {value_types(value)} AND json_extract(body, ?) {COMPARISONS[op]} ?)"
 
 
@@ -345,9 +337,7 @@ class SQLiteDocumentStore(DocumentStore):
         sql, params = self._where(container, where, partition_key)
         sql = "SELECT body, etag, ts FROM documents" + sql + compile_order(order, params)
         query = fingerprint(sql, params)
-        offset = 0 if continuation is None else decode_continuation(continuation, query)
-        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-            raise InvalidQuery("The continuation token is malformed.")
+        offset = 0 if continuation is None else decode_continuation(continuation, query, int)
         # One row more than asked tells whether another page exists.
         rows = self._db().execute(sql + " LIMIT ? OFFSET ?", (*params, limit + 1, offset)).fetchall()
         items = [stored(json.loads(body), etag, ts) for body, etag, ts in rows[:limit]]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..base import StoreBackend
-from ..exceptions import InvalidQuery
+from ..exceptions import InvalidQuery, NotFound
 from ..metrics import timed
 
 LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
@@ -93,10 +93,9 @@ def check_whole_number(name, value, low, high):
     return value
 
 
-def check_paging(limit, offset, max_limit):
+def check_paging(limit, offset, max_limit, max_offset):
     check_whole_number("limit", limit, 1, max_limit)
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise InvalidQuery("offset is a whole number from 0.")
+    check_whole_number("offset", offset, 0, max_offset)
 
 
 def checked_vertex(item):
@@ -127,6 +126,20 @@ def checked_edge(item):
 class GraphStore(StoreBackend):
     """Base class of graph stores.
 
+    Rules every backend keeps:
+
+    - Paging takes ``limit`` from 1 to ``max_page_size`` and ``offset`` from 0
+      to ``max_offset``; anything else is InvalidQuery.
+    - A vertex is never its own common neighbour, recommendation or bought
+      together item, self-loops included.
+    - A vertex's partition key is set by the upsert that gives one; an upsert
+      without ``partition_key`` keeps the stored one (Gremlin fixes it at
+      creation, so no backend clears it).
+    - ``shortest_path`` walks breadth first and visits each vertex once, so
+      its cost grows with the edges within ``max_depth``, not with the paths;
+      among equally short paths it returns the one whose ids, read from the
+      source, sort first.
+
     Capabilities:
     ``supports_relabel``: upserting an existing vertex with another label
     changes its label (otherwise Conflict: Gremlin fixes labels at creation).
@@ -135,6 +148,7 @@ class GraphStore(StoreBackend):
 
     kind = "graph"
     max_page_size = 1000
+    max_offset = 2**31 - 1
     max_ranked = 100
     max_path_depth = 6
     supports_relabel = True
@@ -196,7 +210,7 @@ class GraphStore(StoreBackend):
         check_id(id)
         check_direction(direction)
         check_optional_label(label)
-        check_paging(limit, offset, self.max_page_size)
+        check_paging(limit, offset, self.max_page_size, self.max_offset)
         with self._timed("neighbours", label):
             return self._neighbours(id, direction, label, limit, offset)
 
@@ -209,7 +223,7 @@ class GraphStore(StoreBackend):
             return self._degree(id, direction, label)
 
     def common_neighbours(self, a, b, *, direction="out", label=None, limit=50, offset=0):
-        """Vertices linked to both ``a`` and ``b``, ordered by id, one page.
+        """Vertices linked to both ``a`` and ``b``, ordered by id, one page; never ``a`` or ``b``.
 
         With direction "out", the vertices both link to (whom both follow);
         with "in", the vertices linking to both (who follows both); with
@@ -219,7 +233,7 @@ class GraphStore(StoreBackend):
         check_id(b)
         check_direction(direction)
         check_optional_label(label)
-        check_paging(limit, offset, self.max_page_size)
+        check_paging(limit, offset, self.max_page_size, self.max_offset)
         with self._timed("common_neighbours", label):
             return self._common_neighbours(a, b, direction, label, limit, offset)
 
@@ -254,7 +268,8 @@ class GraphStore(StoreBackend):
 
         At most ``max_depth`` edges are followed; None when no such path
         exists. A vertex's path to itself is ``[source]`` when it exists.
-        Among equally short paths, one is chosen the same way every time.
+        Among equally short paths, the one whose ids compare smallest, read
+        from the source (``s, m1, t`` before ``s, m2, t``).
         """
         check_id(source)
         check_id(target)
@@ -309,7 +324,41 @@ class GraphStore(StoreBackend):
         raise NotImplementedError("subclasses of GraphStore must provide a _bought_together() method")
 
     def _shortest_path(self, source, target, direction, label, max_depth):
-        raise NotImplementedError("subclasses of GraphStore must provide a _shortest_path() method")
+        """Breadth first from ``source``, one ``_links`` call per depth, each vertex visited once.
+
+        Each depth's frontier is kept in the order of its vertices' paths, and a
+        vertex reached from several of them takes the first as its parent, so
+        the path found is the smallest of the shortest ones, id by id. The
+        last depth asks only for links to ``target``.
+        """
+        if source == target:
+            try:
+                return [self._get_vertex(source).id]
+            except NotFound:
+                return None
+        parents, frontier = {source: None}, [source]
+        for depth in range(1, max_depth + 1):
+            rank = {id: position for position, id in enumerate(frontier)}
+            reached = {}
+            only = target if depth == max_depth else None
+            for origin, id in self._links(frontier, direction, label, only):
+                if id not in parents and (id not in reached or rank[origin] < rank[reached[id]]):
+                    reached[id] = origin
+            parents.update(reached)
+            if target in reached:
+                path = [target]
+                while parents[path[-1]] is not None:
+                    path.append(parents[path[-1]])
+                return path[::-1]
+            frontier = sorted(reached, key=lambda id: (rank[reached[id]], id))
+            if not frontier:
+                return None
+        return None
+
+    def _links(self, frontier, direction, label, target):
+        """``(from, to)`` for every edge from a vertex of ``frontier`` along ``direction``
+        (and ``label``), only those reaching ``target`` when it is given."""
+        raise NotImplementedError("subclasses of GraphStore must provide a _links() method")
 
     def _clear(self):
         raise NotImplementedError("subclasses of GraphStore must provide a _clear() method")

@@ -37,7 +37,6 @@ from django.core.exceptions import ImproperlyConfigured
 from gremlin_python.driver import client as gremlin_client
 from gremlin_python.driver import serializer
 from gremlin_python.driver.protocol import GremlinServerError
-from gremlin_python.structure.graph import Path as GremlinPath
 from gremlin_python.structure.graph import Vertex as GremlinVertex
 
 from ..exceptions import Conflict, InvalidQuery, NotFound, StoreError, Unavailable
@@ -98,13 +97,18 @@ NEIGHBOURS = _variants("g.V(vid).{step}({label}).dedup().order().by(id, incr).ra
 DEGREE = _variants("g.V(vid).{step}E({label}).count()")
 COMMON_NEIGHBOURS = _variants(
     "g.V(vid).{step}({label}).as('common').{back}({label}).hasId(other)"
-    ".select('common').dedup().order().by(id, incr).range(lo, hi)"
+    ".select('common').not(hasId(vid, other)).dedup().order().by(id, incr).range(lo, hi)"
 )
-# repeat() walks breadth first, so the first path to reach the target is a shortest one.
-SHORTEST_PATH = _variants(
-    "g.V(src).repeat({step}({label}).simplePath())"
-    ".until(or(hasId(dst), loops().is(gte(maxDepth))))"
-    ".hasId(dst).limit(1).path().by(id)"
+# One depth of GraphStore._shortest_path's breadth-first walk, which keeps the
+# visited set and the tie order: the edges leaving the frontier's vertices, as
+# {origin: id, reached: id} maps; at the last depth, only those reaching dst.
+LINKS = _variants(
+    "g.V().hasId(within(frontier)).as('origin').{step}({label}).as('reached')"
+    ".select('origin', 'reached').by(id)"
+)
+LINKS_TO_TARGET = _variants(
+    "g.V().hasId(within(frontier)).as('origin').{step}({label}).hasId(dst).as('reached')"
+    ".select('origin', 'reached').by(id)"
 )
 
 # -- failures -----------------------------------------------------------------
@@ -224,11 +228,11 @@ def vertex_from(item, partition_key_property):
     return Vertex(id=id, label=label, properties=properties, partition_key=partition_key)
 
 
-def path_ids(item):
-    objects = item.objects if isinstance(item, GremlinPath) else (item or {}).get("objects")
-    if not isinstance(objects, list):
-        raise StoreError(f"The Gremlin server answered {item!r} where a path was expected.")
-    return [str(object) for object in objects]
+def link_from(item):
+    """(origin, reached) from one map of a LINKS answer."""
+    if not isinstance(item, dict) or "origin" not in item or "reached" not in item:
+        raise StoreError(f"The Gremlin server answered {item!r} where a link was expected.")
+    return str(item["origin"]), str(item["reached"])
 
 
 def with_label(bindings, label):
@@ -439,12 +443,13 @@ class GremlinGraphStore(GraphStore):
         best = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
         return [Ranked(vertices[id], score) for id, score in best if id in vertices]
 
-    def _shortest_path(self, source, target, direction, label, max_depth):
-        if source == target:
-            return [source] if self._run(GET_VERTEX, {"vid": source}) else None
-        bindings = with_label({"src": source, "dst": target, "maxDepth": max_depth}, label)
-        found = self._run(SHORTEST_PATH[direction, label is not None], bindings)
-        return path_ids(found[0]) if found else None
+    def _links(self, frontier, direction, label, target):
+        if target is None:
+            script, bindings = LINKS[direction, label is not None], {"frontier": list(frontier)}
+        else:
+            script = LINKS_TO_TARGET[direction, label is not None]
+            bindings = {"frontier": list(frontier), "dst": target}
+        return [link_from(item) for item in self._run(script, with_label(bindings, label))]
 
     def _clear(self):
         # In batches: dropping a whole large graph in one traversal runs past the server's time limit.

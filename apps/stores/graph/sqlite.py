@@ -39,7 +39,9 @@ SELECT_VERTEX = "SELECT id, label, properties, partition_key FROM vertices"
 UPSERT_VERTEX = (
     "INSERT INTO vertices (id, label, properties, partition_key) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (id) DO UPDATE SET label = excluded.label, "
-    "properties = excluded.properties, partition_key = excluded.partition_key"
+    "properties = excluded.properties, "
+    # An upsert without a partition key keeps the stored one, as Gremlin does.
+    "partition_key = coalesce(excluded.partition_key, vertices.partition_key)"
 )
 UPSERT_EDGE = (
     "INSERT INTO edges (source, label, target, properties) VALUES (?, ?, ?, ?) "
@@ -74,52 +76,36 @@ GROUP BY also.target
 ORDER BY buyers DESC, also.target
 LIMIT :limit
 """
-# Breadth first (a recursive CTE without ORDER BY runs as a FIFO queue), so the
-# first row reaching the target carries a shortest path and LIMIT 1 stops the
-# walk there. The path is ",hex(id1),hex(id2),...,": hex digits never contain
-# the comma, so instr() finds an id exactly, whatever characters it has.
-# Only the last hop is special: there, a path can only end at the target, so
-# instead of fanning out to every neighbour (millions of rows around a vertex
-# with many followers) each walk asks the index whether it links to the target.
-SHORTEST_PATH = """
-WITH RECURSIVE walk(id, depth, path) AS (
-    SELECT :source, 0, ',' || hex(:source) || ','{steps}
-    UNION ALL
-    SELECT :target, walk.depth + 1, walk.path || hex(:target) || ','
-    FROM walk
-    WHERE walk.depth = :max_depth - 1 AND walk.id != :target AND ({last_hop})
-)
-SELECT path FROM walk WHERE id = :target LIMIT 1
-"""
-PATH_STEP = {
-    "out": "SELECT e.target, walk.depth + 1, walk.path || hex(e.target) || ',' "
-    "FROM walk JOIN edges AS e ON e.source = walk.id{label} "
-    "WHERE walk.depth < :max_depth - 1 AND walk.id != :target "
-    "AND instr(walk.path, ',' || hex(e.target) || ',') = 0",
-    "in": "SELECT e.source, walk.depth + 1, walk.path || hex(e.source) || ',' "
-    "FROM walk JOIN edges AS e ON e.target = walk.id{label} "
-    "WHERE walk.depth < :max_depth - 1 AND walk.id != :target "
-    "AND instr(walk.path, ',' || hex(e.source) || ',') = 0",
+# One depth of a breadth-first walk: (from, to) of the edges leaving the ids in
+# the connection's temporary frontier table (filled with parameters: an id may
+# hold any character, NUL included, which JSON functions would cut short).
+FRONTIER = "CREATE TEMP TABLE IF NOT EXISTS frontier (id TEXT PRIMARY KEY) WITHOUT ROWID"
+LINKS = {
+    "out": "SELECT e.source, e.target FROM temp.frontier AS f "
+    "JOIN edges AS e ON e.source = f.id{label}{target}",
+    "in": "SELECT e.target, e.source FROM temp.frontier AS f "
+    "JOIN edges AS e ON e.target = f.id{label}{target}",
 }
-LAST_HOP = {
-    "out": "EXISTS (SELECT 1 FROM edges AS e WHERE e.source = walk.id AND e.target = :target{label})",
-    "in": "EXISTS (SELECT 1 FROM edges AS e WHERE e.target = walk.id AND e.source = :target{label})",
-}
+LINK_TARGET = {"out": " AND e.target = :target", "in": " AND e.source = :target"}
 
 
-def _shortest_path_sql(direction, with_label):
-    label = " AND e.label = :label" if with_label else ""
+def _links_sql(direction, with_label, to_target):
     sides = ("out", "in") if direction == "both" else (direction,)
-    steps = "".join(f"\n    UNION ALL\n    {PATH_STEP[side].format(label=label)}" for side in sides)
-    last_hop = " OR ".join(LAST_HOP[side].format(label=label) for side in sides)
-    return SHORTEST_PATH.format(steps=steps, last_hop=last_hop)
+    return " UNION ALL ".join(
+        LINKS[side].format(
+            label=" AND e.label = :label" if with_label else "",
+            target=LINK_TARGET[side] if to_target else "",
+        )
+        for side in sides
+    )
 
 
 # Every variant, written once at import: only these constant texts are ever run.
-SHORTEST_PATHS = {
-    (direction, with_label): _shortest_path_sql(direction, with_label)
+LINKS_SQL = {
+    (direction, with_label, to_target): _links_sql(direction, with_label, to_target)
     for direction in ("out", "in", "both")
     for with_label in (True, False)
+    for to_target in (True, False)
 }
 
 
@@ -164,6 +150,7 @@ class SQLiteGraphStore(GraphStore):
             # Reads map the file instead of copying pages through read() calls.
             connection.execute("PRAGMA mmap_size = 268435456")
             connection.executescript(SCHEMA)
+            connection.execute(FRONTIER)
         except (sqlite3.Error, OSError) as e:
             raise Unavailable(f"Cannot open the graph database {self.path}: {e}") from e
         return connection
@@ -253,8 +240,9 @@ class SQLiteGraphStore(GraphStore):
         linked_a, params_a = _linked(a, direction, label)
         linked_b, params_b = _linked(b, direction, label)
         return self._vertices_in_order(
-            f"SELECT id FROM ({linked_a}) INTERSECT SELECT id FROM ({linked_b}) ORDER BY id LIMIT ? OFFSET ?",
-            (*params_a, *params_b, limit, offset),
+            f"SELECT id FROM ({linked_a}) INTERSECT SELECT id FROM ({linked_b}) "
+            "EXCEPT SELECT ? EXCEPT SELECT ? ORDER BY id LIMIT ? OFFSET ?",
+            (*params_a, *params_b, a, b, limit, offset),
         )
 
     def _recommendations(self, id, label, limit):
@@ -263,18 +251,12 @@ class SQLiteGraphStore(GraphStore):
     def _bought_together(self, id, label, limit):
         return self._ranked(BOUGHT_TOGETHER, {"id": id, "label": label, "limit": limit})
 
-    def _shortest_path(self, source, target, direction, label, max_depth):
+    def _links(self, frontier, direction, label, target):
         with self._transaction() as db:
-            if source == target:
-                found = db.execute("SELECT 1 FROM vertices WHERE id = ?", (source,)).fetchone()
-                return [source] if found else None
-            row = db.execute(
-                SHORTEST_PATHS[direction, label is not None],
-                {"source": source, "target": target, "label": label, "max_depth": max_depth},
-            ).fetchone()
-        if row is None:
-            return None
-        return [bytes.fromhex(part).decode("utf-8") for part in row[0].strip(",").split(",")]
+            db.execute("DELETE FROM temp.frontier")
+            db.executemany("INSERT INTO temp.frontier (id) VALUES (?)", ((id,) for id in frontier))
+            sql = LINKS_SQL[direction, label is not None, target is not None]
+            return db.execute(sql, {"label": label, "target": target}).fetchall()
 
     # -- helpers ----------------------------------------------------------
     def _vertices_in_order(self, ids_sql, params):

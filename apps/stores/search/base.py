@@ -45,7 +45,23 @@ class SearchResults:
 
 
 class SearchBackend(StoreBackend):
-    """Base class of search backends."""
+    """Base class of search backends.
+
+    Rules every backend keeps (values are checked once, in ``values``):
+
+    - A datetime keeps its microseconds, in filters, sorting and facets, for
+      every UTC time from year 1 to 9999; a value outside that is InvalidQuery.
+    - -0.0 is 0.0: one value to filters, facets and paging.
+    - Only the first 64 words of the search text count (MAX_WORDS): past
+      them "every word must match" no longer holds.
+    - A facet lists its ``max_facet_values`` most frequent values, ties going
+      to the smaller value.
+    - Hits with equal sort values keep one order while the index does not
+      change, so pages neither repeat nor skip a hit; which comes first is
+      not specified.
+    - An empty filter group, AND or OR, is no condition wherever it stands
+      (see query.Q).
+    """
 
     kind = "search"
     supports_facets = True

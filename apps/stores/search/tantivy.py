@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 
 # How often a reader or writer starts over when a rebuild swapped the index under it.
 SWAP_RETRIES = 5
+# The distinct values of a facet counted before the most frequent are kept.
+FACET_TERMS = 100_000
 
 
 @dataclass(frozen=True)
@@ -428,11 +430,13 @@ class TantivySearchBackend(SearchBackend):
         if not names:
             return {}
         # A large segment_size makes the counts exact: with the default, each segment sends only
-        # its top terms and a value common overall but rare per segment is undercounted.
-        terms = {"size": self.max_facet_values, "segment_size": 100_000}
+        # its top terms and a value common overall but rare per segment is undercounted. Every
+        # bucket comes back, so ties at the cut go to the smaller value, not to tantivy's pick.
+        terms = {"size": FACET_TERMS, "segment_size": FACET_TERMS}
         request = {name: {"terms": {"field": name, **terms}} for name in names}
         result = searcher.aggregate(query, request)
-        return {name: facet_counts(layout.definition.field(name), result[name]["buckets"]) for name in names}
+        top = self.max_facet_values
+        return {name: facet_counts(layout.definition.field(name), result[name]["buckets"])[:top] for name in names}
 
     def _suggest(self, definition, prefix, limit):
         layout, searcher = self._searcher(definition)

@@ -11,7 +11,7 @@ from tantivy import Occur, Query
 
 from ..exceptions import InvalidQuery
 from ..query import Q
-from .tantivy_schema import FIELD_TYPES, WORDS
+from .tantivy_schema import FIELD_TYPES, WORDS, datetime_of, tantivy_value
 from .values import exact_value, values_of
 
 # A pasted page of text should not become a query of thousands of clauses.
@@ -107,7 +107,7 @@ def condition_query(layout, condition):
 def _equals(layout, field, value):
     if value is None:
         return negate(Query.exists_query(field.name))
-    return Query.term_query(layout.schema, field.name, exact_value(field, value))
+    return Query.term_query(layout.schema, field.name, tantivy_value(field, value))
 
 
 def _range(layout, field, op, value):
@@ -116,7 +116,7 @@ def _range(layout, field, op, value):
         layout.schema,
         field.name,
         FIELD_TYPES[field.type],
-        **{f"{bound}_bound": exact_value(field, value), f"include_{bound}": inclusive},
+        **{f"{bound}_bound": tantivy_value(field, value), f"include_{bound}": inclusive},
     )
 
 
@@ -188,6 +188,8 @@ def facet_counts(field, buckets):
             key = bucket.get("key_as_string", "true" if key else "false") == "true"
         elif field.type == "int":
             key = int(key)
+        elif field.type == "datetime":
+            key = datetime_of(int(key))
         elif field.type == "float":
             key = float(key)
         counts.append({"value": key, "count": bucket["doc_count"]})

@@ -10,7 +10,12 @@ Each declared field becomes up to two tantivy fields:
 So a field that is both searchable text and filterable has a tokenized copy
 and a raw copy. ``id`` is a raw stored field (documents are replaced by id)
 and ``_source`` keeps the whole document as JSON, handed back with the hits.
+
+A datetime is kept as an integer of microseconds since 1970 (UTC): tantivy's
+date fields keep seconds only and end in 2262, an integer keeps what Django
+stores, for every year from 1 to 9999.
 """
+import datetime
 import json
 
 import tantivy
@@ -30,8 +35,23 @@ FIELD_TYPES = {
     "int": tantivy.FieldType.Integer,
     "float": tantivy.FieldType.Float,
     "bool": tantivy.FieldType.Boolean,
-    "datetime": tantivy.FieldType.Date,
+    "datetime": tantivy.FieldType.Integer,
 }
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+MICROSECOND = datetime.timedelta(microseconds=1)
+
+
+def tantivy_value(field, value):
+    """``value`` as the exact tantivy field of ``field`` holds it; InvalidQuery if it cannot be."""
+    exact = exact_value(field, value)
+    if field.type == "datetime":
+        return (exact - EPOCH) // MICROSECOND
+    return exact
+
+
+def datetime_of(microseconds):
+    """The ISO text of a datetime kept as tantivy_value() keeps it."""
+    return (EPOCH + microseconds * MICROSECOND).isoformat()
 
 
 def words_analyzer():
@@ -78,14 +98,12 @@ class Layout:
                 continue
             if field.type in ("text", "keyword"):
                 builder.add_text_field(field.name, fast=True, tokenizer_name="raw")
-            elif field.type == "int":
+            elif field.type in ("int", "datetime"):
                 builder.add_integer_field(field.name, indexed=True, fast=True)
             elif field.type == "float":
                 builder.add_float_field(field.name, indexed=True, fast=True)
-            elif field.type == "bool":
-                builder.add_boolean_field(field.name, indexed=True, fast=True)
             else:
-                builder.add_date_field(field.name, indexed=True, fast=True)
+                builder.add_boolean_field(field.name, indexed=True, fast=True)
         return builder.build()
 
     def document(self, source):
@@ -101,21 +119,19 @@ class Layout:
                 if self.has_text(field):
                     document.add_text(self.text_name(field.name), as_text(value))
                 if self.has_exact(field):
-                    self._add_exact(document, field, exact_value(field, value))
+                    self._add_exact(document, field, tantivy_value(field, value))
         return document
 
     @staticmethod
     def _add_exact(document, field, value):
         if field.type in ("text", "keyword"):
             document.add_text(field.name, value)
-        elif field.type == "int":
+        elif field.type in ("int", "datetime"):
             document.add_integer(field.name, value)
         elif field.type == "float":
             document.add_float(field.name, value)
-        elif field.type == "bool":
-            document.add_boolean(field.name, value)
         else:
-            document.add_date(field.name, value)
+            document.add_boolean(field.name, value)
 
     @staticmethod
     def source(stored):

@@ -33,7 +33,18 @@ def as_text(value):
 
 
 def as_datetime(value):
-    """An aware UTC datetime from an ISO string, a date or a datetime; None if it is none of them."""
+    """An aware UTC datetime from an ISO string, a date or a datetime; None if it is none of them.
+
+    Microseconds are kept; a value whose UTC time falls outside years 1 to
+    9999 (``0001-01-01T00:00:00+01:00``) is none of them either.
+    """
+    try:
+        return _as_utc(value)
+    except OverflowError:
+        return None
+
+
+def _as_utc(value):
     if isinstance(value, str):
         try:
             value = datetime.datetime.fromisoformat(value)
@@ -64,9 +75,10 @@ def exact_value(field, value):
         return as_text(value)
     if kind == "int" and number and _is_int64(value):
         return int(value)
-    # JSON, and so Azure AI Search, has no infinity or NaN.
+    # JSON, and so Azure AI Search, has no infinity or NaN. Adding 0.0 turns -0.0
+    # into 0.0, so the two are one value to filters, facets and paging.
     if kind == "float" and number and math.isfinite(value):
-        return float(value)
+        return float(value) + 0.0
     if kind == "bool" and isinstance(value, bool):
         return value
     if kind == "datetime":
