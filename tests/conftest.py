@@ -78,11 +78,12 @@ def clean_stores():
 def open_broker_gate():
     """A test that breaks the broker or loses messages must not leave later tests' dispatch off."""
     from apps.sync.projectors import registry
-    from apps.sync.relay_flags import broker_gate, relay_task_started, resume_projections
+    from apps.sync.relay_flags import broker_gate, relay_task_started, resume_projections, retry_started
 
     def reset():
         broker_gate.reset()
         relay_task_started()
+        retry_started()
         resume_projections(registry.names())
 
     reset()

@@ -12,7 +12,8 @@ duplicate or an older event a no-op once the newer state is in place.
 import logging
 import random
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 from django.db import transaction
 from django.db.models import F, Min, Q
@@ -23,7 +24,7 @@ from apps.stores.exceptions import Unavailable
 from .conf import sync_setting
 from .models import Delivery, ProjectionCursor
 from .projectors import registry
-from .relay_flags import pause_projection, paused_projections
+from .relay_flags import pause_projection, paused_until
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,10 @@ def _deliver_projection_batch(projection, delivery_ids, respect_schedule):
         if respect_schedule:
             deliveries = [d for d in deliveries if d.next_attempt_at <= now]
         outcomes = Outcomes()
-        if deliveries:
+        until = paused_until(projection)
+        if until is not None:
+            outcomes.defer(deliveries, datetime.fromtimestamp(until, tz=dt_timezone.utc))
+        elif deliveries:
             _deliver_to(projection, deliveries, outcomes)
         outcomes.save(now)
     return {d.pk: d.status for d in deliveries}
@@ -93,6 +97,14 @@ class Outcomes:
     def fail(self, delivery, message, *, dead=False):
         _fail(delivery, message, dead=dead)
         self.failed.append(delivery)
+
+    def defer(self, deliveries, until):
+        """The projection is paused: wait for its retry without trying (no attempt counted)."""
+        for delivery in deliveries:
+            delivery.status = Delivery.Status.FAILED
+            delivery.next_attempt_at = max(delivery.next_attempt_at, until)
+            delivery.last_error = delivery.last_error or "Waiting: the store was unavailable a moment ago."
+        self.failed += deliveries
 
     def save(self, now):
         for outcome, deliveries in self.done.items():
@@ -125,9 +137,7 @@ def _deliver_to(projection, deliveries, outcomes):
     failed_keys = {
         (d.event.aggregatetype, d.event.aggregateid): _describe(projector, d, error) for d, error in failures.items()
     }
-    if any(isinstance(error, Unavailable) for error in failures.values()):
-        attempts = max(d.attempts for d in failures) + 1
-        pause_projection(projection, retry_delay(attempts))
+    unavailable = any(isinstance(error, Unavailable) for error in failures.values())
     ahead = set(ahead)
     for delivery in deliveries:
         key = (delivery.event.aggregatetype, delivery.event.aggregateid)
@@ -138,6 +148,10 @@ def _deliver_to(projection, deliveries, outcomes):
             outcomes.applied(delivery, cursors[key])
         else:
             outcomes.skipped(delivery)
+    if unavailable:
+        retries = [d.next_attempt_at for d in deliveries if d.status == Delivery.Status.FAILED]
+        if retries:
+            pause_projection(projection, min(retries).timestamp())
 
 
 def _locked_cursors(projection, deliveries):
@@ -196,15 +210,16 @@ def drain(*, batch_size=BATCH_SIZE, max_batches=25):
 
     Dispatch sends one message while a relay task is queued (see
     relay_flags.relay_task_queued), so a drain must take everything committed
-    before it finishes. A projection that fails during the drain is left to
-    its scheduled retry, so the others keep flowing. Returns (how many
-    deliveries it ran, whether some are left for another drain).
+    before it finishes. A projection whose store was found unavailable is
+    paused: its deliveries wait for the retry without asking the store, so
+    the others keep flowing. Returns (how many deliveries it ran, whether
+    some are left for another drain).
     """
-    failing, handled = paused_projections(registry.names()), 0
+    handled = 0
     for _ in range(max_batches):
         due = Delivery.objects.filter(
             Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.FAILED, next_attempt_at__lte=timezone.now())
-        ).exclude(projection__in=failing)
+        )
         ids = list(due.order_by("event_id", "pk").values_list("pk", flat=True)[:batch_size])
         if not ids:
             return handled, False
@@ -212,8 +227,6 @@ def drain(*, batch_size=BATCH_SIZE, max_batches=25):
         if not statuses:
             return handled, False  # another worker holds them
         handled += len(statuses)
-        failed = [pk for pk, status in statuses.items() if status != Delivery.Status.DONE]
-        failing |= set(Delivery.objects.filter(pk__in=failed).values_list("projection", flat=True))
     return handled, True
 
 
@@ -229,8 +242,7 @@ def due_deliveries(limit):
     grace = now - timedelta(seconds=sync_setting("SWEEP_GRACE_SECONDS"))
     failed = Delivery.objects.filter(status=Delivery.Status.FAILED, next_attempt_at__lte=now)
     missed = Delivery.objects.filter(status=Delivery.Status.PENDING, created_at__lte=grace)
-    due = (failed | missed).exclude(projection__in=paused_projections(registry.names()))
-    return list(due.order_by("event_id", "pk").values_list("pk", flat=True)[:limit])
+    return list((failed | missed).order_by("event_id", "pk").values_list("pk", flat=True)[:limit])
 
 
 def sweep(limit=None, batch_size=BATCH_SIZE):

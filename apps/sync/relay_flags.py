@@ -3,7 +3,6 @@
 Kept apart from both so neither has to import the other.
 """
 import logging
-import math
 import threading
 import time
 
@@ -44,7 +43,7 @@ broker_gate = BrokerGate()
 # batch instead of one per event. Expires in case the message is lost.
 RELAY_QUEUED_KEY = "sync:relay-queued"
 RELAY_QUEUED_SECONDS = 2
-RETRY_KEY = "sync:retry-at:{}"
+RETRY_KEY = "sync:retry-queued"
 PAUSED_KEY = "sync:paused:{}"
 
 
@@ -65,35 +64,50 @@ def relay_task_started():
         logger.warning("The cache is unavailable.", exc_info=True)
 
 
-def retry_slot_taken(due_second, countdown):
-    """True for the first caller that asks to retry at this second; later ones ride along."""
+def claim_retry(due):
+    """True if a retry should be queued for ``due`` (a Unix time): none is queued for that
+    time or earlier. A spare retry is harmless; a missing one waits for beat."""
+    now = time.time()
     try:
-        return cache.add(RETRY_KEY.format(int(due_second)), 1, timeout=int(countdown) + 30)
-    except Exception:  # noqa: BLE001 - without the cache, schedule anyway: a spare retry is harmless
-        return True
+        queued = cache.get(RETRY_KEY)
+        if queued is not None and now - 60 < queued <= due:
+            return False
+        cache.set(RETRY_KEY, due, timeout=max(0.0, due - now) + 60)
+    except Exception:  # noqa: BLE001 - without the cache, queue it anyway
+        logger.warning("The cache is unavailable.", exc_info=True)
+    return True
 
 
-def pause_projection(projection, seconds):
-    """A projection's store is unavailable: leave its deliveries alone for a while.
+def retry_started():
+    """Called by the retry task before it drains: later failures may queue a new retry."""
+    try:
+        cache.delete(RETRY_KEY)
+    except Exception:  # noqa: BLE001
+        logger.warning("The cache is unavailable.", exc_info=True)
 
-    Other projections keep flowing, and the store is not asked again by every
-    drain; the scheduled retry tries it once the pause is over.
+
+def pause_projection(projection, until):
+    """A projection's store is unavailable: its deliveries wait until ``until`` (a Unix time).
+
+    Other projections keep flowing, and a store that is down is asked once per
+    retry rather than by every drain.
     """
+    seconds = until - time.time()
     if seconds <= 0:
         return
     try:
-        cache.set(PAUSED_KEY.format(projection), 1, timeout=max(1, math.ceil(seconds)))
+        cache.set(PAUSED_KEY.format(projection), until, timeout=seconds)
     except Exception:  # noqa: BLE001 - without the cache, every drain tries the store
         logger.warning("The cache is unavailable: %s is not paused.", projection, exc_info=True)
 
 
-def paused_projections(names):
-    """The projections among ``names`` whose store was found unavailable a moment ago."""
+def paused_until(projection):
+    """When the projection's pause ends (a Unix time), or None if it is not paused."""
     try:
-        found = cache.get_many([PAUSED_KEY.format(name) for name in names])
+        until = cache.get(PAUSED_KEY.format(projection))
     except Exception:  # noqa: BLE001
-        return set()
-    return {name for name in names if PAUSED_KEY.format(name) in found}
+        return None
+    return until if until is not None and until > time.time() else None
 
 
 def resume_projections(names):

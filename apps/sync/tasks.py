@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from . import relay
 from .conf import sync_setting
-from .relay_flags import relay_task_started, retry_slot_taken
+from .relay_flags import claim_retry, relay_task_started, retry_started
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ def deliver_event(sequence):
 @shared_task(**DATABASE_RETRIES)
 def retry_deliveries():
     """Run the failed deliveries whose backoff is over (scheduled by the relay itself)."""
+    retry_started()
     _drain_then_schedule()
 
 
@@ -66,7 +67,7 @@ def schedule_retry():
     if due is None or retry_deliveries.app.conf.task_always_eager:
         return
     countdown = max(0.0, (due - timezone.now()).total_seconds())
-    if retry_slot_taken(due.timestamp(), countdown):
+    if claim_retry(due.timestamp()):
         try:
             retry_deliveries.apply_async(countdown=countdown)
         except Exception:  # noqa: BLE001 - the broker is down: beat's sweeper is the safety net

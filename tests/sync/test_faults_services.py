@@ -150,3 +150,64 @@ def test_duplicated_and_reordered_messages_end_in_the_in_order_state(start_worke
     assert_converged(clean_stores, products)
     outcomes = list(Delivery.objects.order_by("delivered_at").values_list("event_id", "outcome", "attempts"))
     assert Delivery.objects.filter(outcome="skipped").exists(), f"older events were skipped: {outcomes[:20]} {scrambled[:20]}"
+
+
+@pytest.fixture
+def late_document_store(tmp_path):
+    """A second cosmosdb-server that is down until the test calls the fixture's start()."""
+    import subprocess
+
+    from django.conf import settings
+    from django.test import override_settings
+
+    from apps.stores import stores
+    from tests.processes import ROOT
+
+    port, servers = closed_port(), []
+    endpoint = f"https://127.0.0.1:{port}"
+
+    def start():
+        log = open(tmp_path / "late-cosmosdb-server.log", "w")
+        servers.append(subprocess.Popen(["node", "scripts/cosmosdb-server.js", "--port", str(port)], cwd=ROOT,
+                                        stdout=log, stderr=subprocess.STDOUT))
+        eventually(lambda: _port_open(port), timeout=20, message="the late cosmosdb-server listening")
+        late = {**settings.POLYGLOT_STORES["documents"]}
+        late["OPTIONS"] = {**late["OPTIONS"], "endpoint": endpoint}
+        with override_settings(POLYGLOT_STORES={**settings.POLYGLOT_STORES, "documents": late}):
+            store = stores["documents"]
+        store.ensure_container("products")
+        return lambda: list(store.scan("products"))
+
+    start.endpoint = endpoint
+    yield start
+    for server in servers:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _port_open(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_a_failed_delivery_is_retried_by_the_relay_itself_without_beat(start_worker, clean_stores, late_document_store):
+    category = CategoryFactory(name="Lamps")
+    patient = {**QUICK_SYNC, "SYNC_MAX_ATTEMPTS": 100, "SYNC_RETRY_MAX_SECONDS": 1}
+    start_worker(COSMOS_ENDPOINT=late_document_store.endpoint, **patient)  # no beat: no sweeper at all
+    products = [ProductFactory(category=category, name=f"Lamp {n}") for n in range(5)]
+
+    def counts():
+        return (Delivery.objects.filter(projection="catalog.product.document", status="failed").count(),
+                Delivery.objects.filter(projection="catalog.product.search", status="done").count())
+
+    eventually(lambda: counts() == (5, 5), timeout=60,
+               message="every document delivery failed while the store is down, every search delivery done")
+
+    documents_in_late_store = late_document_store()  # the store comes back
+    eventually(lambda: undelivered() == 0, timeout=60, message="the failed deliveries retried without beat")
+
+    assert sorted(d["id"] for d in documents_in_late_store()) == sorted(str(p.pk) for p in products)
+    assert max(Delivery.objects.filter(projection="catalog.product.document").values_list("attempts", flat=True)) >= 2
