@@ -1,6 +1,8 @@
-# The app image: gunicorn serving the site. The same image runs a Celery worker:
-#   docker run IMAGE celery -A polyglot_site worker --loglevel=info
-# and the periodic tasks with: celery -A polyglot_site beat --loglevel=info
+# The app image: gunicorn serving the site. The same image runs a Celery worker
+# with the periodic sweeper (beat) in the same process:
+#   docker run IMAGE celery -A polyglot_site worker --beat --schedule /app/var/celerybeat-schedule --loglevel=info
+# With several worker containers, give exactly one of them --beat (or run
+# `celery -A polyglot_site beat` in a container of its own).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

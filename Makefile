@@ -11,7 +11,7 @@ PORT ?= 8000
 help:
 	@echo "make run    - the site on the embedded profile with demo data, at http://127.0.0.1:$(PORT)/"
 	@echo "make test   - install, start the local stand-ins, run every test"
-	@echo "make worker - a Celery worker (services profile)"
+	@echo "make worker - a Celery worker with beat (services profile)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,12 @@ run: install
 test: install install-node
 	bash scripts/test.sh
 
+# One worker with the periodic sweeper (beat) in the same process. With several
+# workers, give one of them the beat (or run `celery -A polyglot_site beat` once).
 worker: install
-	$(BIN)/celery -A polyglot_site worker --loglevel=info
+	mkdir -p var
+	POLYGLOT_PROFILE=$${POLYGLOT_PROFILE:-services} $(BIN)/celery -A polyglot_site worker --beat \
+		--schedule var/celerybeat-schedule --loglevel=info
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles .pytest_cache

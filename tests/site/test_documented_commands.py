@@ -1,0 +1,24 @@
+"""What the README, the Makefile and the Dockerfile tell people to run keeps its promises."""
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKER = re.compile(r"celery -A polyglot_site worker\b[^\n]*")
+
+
+def documented_worker_commands():
+    commands = {}
+    for name in ("README.md", "Dockerfile"):
+        commands[name] = WORKER.findall((ROOT / name).read_text())
+    make = subprocess.run(["make", "-n", "worker"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    commands["make worker"] = [line for line in make.splitlines() if "celery" in line and " worker" in line]
+    return commands
+
+
+def test_every_documented_way_to_run_a_worker_runs_beat_too():
+    commands = documented_worker_commands()
+
+    assert all(commands.values()), f"each names a worker command: {commands}"
+    without_beat = [(where, c) for where, found in commands.items() for c in found if "--beat" not in c]
+    assert without_beat == [], "the sweeper (beat) is the safety net of the relay's own retries"
