@@ -80,5 +80,4 @@ class Product(OutboxedModel):
             "price": str(self.price),
             "status": self.status,
             "updated_at": self.updated_at.isoformat(),
-            "version": self.version,
         }

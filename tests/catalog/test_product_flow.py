@@ -26,7 +26,7 @@ def test_saving_a_product_projects_its_document_and_search_entry(clean_stores):
     document = product_document(clean_stores, product)
     assert document["name"] == "Brass desk lamp"
     assert document["price"] == "49.00"
-    assert document["source_version"] == product.version == 1
+    assert document["version"] == product.version == 1
     assert search_ids(clean_stores, "lamp") == [str(product.pk)]
 
 
@@ -37,7 +37,7 @@ def test_changing_a_product_updates_both_projections(clean_stores):
     product.save()
 
     assert product_document(clean_stores, product)["name"] == "Copper floor lamp"
-    assert product_document(clean_stores, product)["source_version"] == 2
+    assert product_document(clean_stores, product)["version"] == 2
     assert search_ids(clean_stores, "copper") == [str(product.pk)]
     assert search_ids(clean_stores, "brass") == []
 

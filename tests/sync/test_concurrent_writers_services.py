@@ -87,7 +87,7 @@ def test_writers_sharing_products_with_the_worker_killed_twice_end_in_agreement(
     assert sorted(d["id"] for d in documents) == sorted(remaining), "one document per remaining product"
     for document in documents:
         product = remaining[document["id"]]
-        assert (document["name"], document["price"], document["category"], document["source_version"]) == (
+        assert (document["name"], document["price"], document["category"], document["version"]) == (
             product.name, str(product.price), product.category.slug, product.version
         )
     hits = {hit.id: hit.document for hit in clean_stores["search"].search("products", "", page_size=100).hits}

@@ -42,7 +42,7 @@ def assert_converged(stores, products):
     documents = {d["id"]: d for d in _all_documents(stores)}
     assert len(documents) == len(products)
     for product in Product.objects.filter(pk__in=[p.pk for p in products]):
-        assert documents[str(product.pk)]["source_version"] == product.version
+        assert documents[str(product.pk)]["version"] == product.version
         assert documents[str(product.pk)]["name"] == product.name
     assert stores["search"].count("products") == len(products)
     assert not Delivery.objects.exclude(status=Delivery.Status.DONE).exists()

@@ -7,7 +7,9 @@ from django.test import override_settings
 from apps.stores.documents import declare_container
 from apps.stores.exceptions import NotFound
 from apps.sync import relay
-from apps.sync.homes import DocumentHomeProjector, next_version, record_change
+from apps.sync.changes import next_version, record_change
+from apps.sync.homes import DocumentHome
+from apps.sync.projectors import DocumentHomeProjector
 from apps.sync.models import Delivery
 from apps.sync.outbox import emit
 from apps.sync.projectors import registry
@@ -19,6 +21,7 @@ class NoteHome(DocumentHomeProjector):
     name = "test.note.home"
     aggregatetype = "test.note"
     container = "test-notes"
+    home = DocumentHome("test-notes")
 
 
 @pytest.fixture

@@ -30,8 +30,8 @@ def test_reconcile_reports_missing_stale_and_extra_then_repairs_them(clean_store
     documents = clean_stores["documents"]
     documents.delete("products", str(lost.pk), lost.category.slug)
     old = documents.get("products", str(stale.pk), stale.category.slug)
-    documents.replace("products", {**old, "name": "Older lamp", "source_version": 0})
-    documents.create("products", {"id": "999999", "category": "ghosts", "name": "Ghost", "source_version": 4})
+    documents.replace("products", {**old, "name": "Older lamp", "version": 0})
+    documents.create("products", {"id": "999999", "category": "ghosts", "name": "Ghost", "version": 4})
 
     with pytest.raises(CommandError, match="drifted"):
         run("reconcile", "--projection", DOCUMENTS)
@@ -77,7 +77,7 @@ def test_replay_brings_back_what_a_restored_backup_lacks(clean_stores):
     run("replay", "--since", str(since), "--projection", DOCUMENTS)
 
     held = docs(clean_stores)
-    assert held[str(late.pk)]["name"] == "Later lamp" and held[str(late.pk)]["source_version"] == 2
+    assert held[str(late.pk)]["name"] == "Later lamp" and held[str(late.pk)]["version"] == 2
     assert held[str(early.pk)]["name"] == "Early lamp"
 
 

@@ -97,7 +97,7 @@ def test_duplicated_and_reordered_deliveries_end_in_the_in_order_state(clean_sto
     for product in products:
         document = document_of(clean_stores, product)
         assert document["name"] == f"Lamp {product.pk} round 3"
-        assert document["source_version"] == product.version == 4
+        assert document["version"] == product.version == 4
         assert clean_stores["search"].search("products", f"round {product.pk}").total >= 1
     assert not Delivery.objects.exclude(status="done").exists()
 

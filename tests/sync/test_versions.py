@@ -52,7 +52,7 @@ def test_two_saves_of_instances_loaded_before_either_get_distinct_ordered_versio
     assert events_of(product.pk) == [("saved", 1), ("saved", 2), ("saved", 3)]
     assert Product.objects.get(pk=product.pk).name == "Lamp B"
     [document] = copies(clean_stores, product.pk)
-    assert (document["name"], document["source_version"]) == ("Lamp B", 3)
+    assert (document["name"], document["version"]) == ("Lamp B", 3)
     assert search_entry(clean_stores, product.pk)["name"] == "Lamp B"
     assert_in_agreement()
 
@@ -147,7 +147,7 @@ def test_a_retry_finishes_a_category_move_that_failed_half_way(clean_stores, fai
     relay.drain()  # the retry of the same event
 
     [document] = copies(clean_stores, product.pk)
-    assert (document["category"], document["source_version"]) == ("desks", 2)
+    assert (document["category"], document["version"]) == ("desks", 2)
     assert "moved_from" not in document
     assert_in_agreement()
 
@@ -160,7 +160,7 @@ def test_a_later_event_finishes_a_category_move_that_failed_half_way(clean_store
     product.save()  # the newer event supersedes the failed one
 
     [document] = copies(clean_stores, product.pk)
-    assert (document["category"], document["name"], document["source_version"]) == ("desks", "Desk lamp", 3)
+    assert (document["category"], document["name"], document["version"]) == ("desks", "Desk lamp", 3)
     assert_in_agreement()
 
 
@@ -168,7 +168,7 @@ def test_reconcile_repairs_content_that_differs_at_the_same_version(clean_stores
     product = ProductFactory(name="Lamp", category=CategoryFactory(name="Lamps"))
     documents, search = clean_stores["documents"], clean_stores["search"]
     [document] = copies(clean_stores, product.pk)
-    documents.replace("products", {**document, "name": "Wrong name"})  # same source_version
+    documents.replace("products", {**document, "name": "Wrong name"})  # same version
     search.index_documents("products", [{**search_entry(clean_stores, product.pk), "id": str(product.pk), "price": 99.0}])
 
     drifts = {name: maintenance.reconcile(registry.get(name), repair=True) for name in (DOCUMENTS, SEARCH)}

@@ -53,7 +53,7 @@ class Command(BaseCommand):
 
     def do_rebuild(self, name, **options):
         projector = maintenance.projector_named(name)
-        total = projector.model._base_manager.count() if projector.model else None
+        total = projector.home.count()
         with self.progress(total) as bar:
             written = maintenance.rebuild(projector, progress=bar.update)
         self.stdout.write(self.style.SUCCESS(f"{name}: rebuilt from {written} records."))

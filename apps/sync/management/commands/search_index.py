@@ -82,7 +82,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Unknown model {label!r}; give it as app_label.Model, e.g. {self.example(projectors)}."
             ) from None
-        chosen = [p for p in projectors if p.model is model]
+        chosen = [p for p in projectors if getattr(p.home, "model", None) is model]
         if not chosen:
             raise CommandError(
                 f"No search index is projected from {model._meta.label}; "
@@ -92,17 +92,17 @@ class Command(BaseCommand):
 
     @staticmethod
     def example(projectors):
-        labels = sorted({p.model._meta.label for p in projectors if p.model is not None})
+        labels = sorted({p.home.model._meta.label for p in projectors if getattr(p.home, "model", None)})
         return ", ".join(labels) or "none"
 
     def documents(self, projector, chunk_size, bar):
         for state in projector.home_states(chunk_size=chunk_size):
             bar.update(1)
             if state.type != "deleted":
-                yield projector.document(state.aggregateid, state.payload)
+                yield projector.content(state)
 
     def progress(self, projector):
-        total = projector.model._base_manager.count() if projector.model is not None else None
+        total = projector.home.count()
         return tqdm(
             total=total, desc=projector.index, unit=" records", file=ProgressStream(self.stderr), disable=None
         )

@@ -1,19 +1,22 @@
-"""Projectors keep a store in step with a home. Domain apps register them in ready():
+"""The projector contract and registry. Domain apps register projectors in ready():
 
     from apps.sync.projectors import registry
     registry.register(ProductSearchProjector())
 
-A projector is idempotent: it receives the event's aggregate id, type,
-payload and version, and an older or repeated version changes nothing.
-Every projector can also be rebuilt from its home: ``home_states()`` yields
-the current state of each record, in the shape of the events it handles.
+A projector keeps one store in step with a home. It is idempotent: it
+receives the event's aggregate id, type, payload and version, and an older
+or repeated version changes nothing. Every projector names its ``home``
+(apps.sync.homes), which supplies the current states used by rebuild,
+replay, reconcile and the operators' data map.
 """
 import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
 
-from apps.stores import stores
+# The field that carries a record's source version in every projection
+# (documents, search entries, graph properties), as ProjectionCursor.version does.
+VERSION_FIELD = "version"
 
 
 @dataclass(frozen=True)
@@ -48,12 +51,14 @@ def digest(content, fields):
 
 
 class Projector:
-    """Base class: set ``name``, ``aggregatetype`` and, for SQL homes, ``model``; implement apply()."""
+    """Base class: set ``name``, ``aggregatetype`` and ``home``; implement apply()."""
 
     name = None
     aggregatetype = None
-    #: The home model (an apps.sync.models.OutboxedModel) when the home is SQL.
-    model = None
+    #: Where the records live (an apps.sync.homes.Home): SQL, a container or an edge label.
+    home = None
+    #: Whether reconcile can compare this projection with its home record by record.
+    reconcilable = True
 
     def apply(self, event):
         """Bring the projection up to ``event`` (an OutboxEvent or a State)."""
@@ -66,16 +71,7 @@ class Projector:
 
     def home_states(self, chunk_size=500):
         """The current state of every record at its home, for rebuilds and reconciling."""
-        if self.model is None:
-            raise NotImplementedError(f"{self!r} has no SQL home model; override home_states().")
-        for instance in self.model._base_manager.order_by("pk").iterator(chunk_size=chunk_size):
-            yield State(
-                aggregatetype=self.aggregatetype,
-                aggregateid=str(instance.pk),
-                type="saved",
-                version=instance.version,
-                payload=instance.outbox_payload(),
-            )
+        return self.home.states(self.aggregatetype, chunk_size=chunk_size)
 
     def content(self, state):
         """The fields this projection holds for a state, as it stores them: reconcile
@@ -93,44 +89,6 @@ class Projector:
         return f"<{type(self).__name__} {self.name}>"
 
 
-class SearchIndexProjector(Projector):
-    """Projects records into one search index. Subclasses set ``index`` and implement document()."""
-
-    index = None
-    alias = "search"
-
-    def document(self, aggregateid, payload):
-        """The search document for a record's state (a dict with the index's fields)."""
-        raise NotImplementedError("subclasses of SearchIndexProjector must provide a document() method")
-
-    def content(self, state):
-        return self.document(state.aggregateid, state.payload)
-
-    def projected_records(self, page_size=100):
-        """Every document in the index with its ``version`` field, page by page."""
-        search, page = stores[self.alias], 1
-        while True:
-            results = search.search(self.index, "", page=page, page_size=page_size)
-            for hit in results.hits:
-                yield Projected(hit.id, int(hit.document.get("version") or 0), {"id": hit.id, **hit.document})
-            if page * page_size >= results.total:
-                return
-            page += 1
-
-    def apply(self, event):
-        self.apply_batch([event])
-
-    def apply_batch(self, events):
-        """One write for the saved records and one for the deleted ones."""
-        search = stores[self.alias]
-        deleted = [e.aggregateid for e in events if e.type == "deleted"]
-        saved = [self.document(e.aggregateid, e.payload) for e in events if e.type != "deleted"]
-        if saved:
-            search.index_documents(self.index, saved)
-        if deleted:
-            search.delete_documents(self.index, deleted)
-
-
 class ProjectorRegistry:
     def __init__(self):
         self._by_name = {}
@@ -139,6 +97,8 @@ class ProjectorRegistry:
     def register(self, projector):
         if not projector.name or not projector.aggregatetype:
             raise ValueError(f"{projector!r} needs a name and an aggregatetype.")
+        if projector.home is None:
+            raise ValueError(f"{projector!r} needs a home (apps.sync.homes): where its records live.")
         existing = self._by_name.get(projector.name)
         if existing is not None:
             if type(existing) is type(projector):

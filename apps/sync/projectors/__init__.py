@@ -1,0 +1,12 @@
+"""Projectors keep a store in step with a home: the contract, the registry, and one base
+per target store (documents, search, cache), so a concrete projector is mostly its
+field mapping."""
+from .base import VERSION_FIELD, Projected, Projector, ProjectorRegistry, State, digest, registry
+from .cache import CacheProjector, versioned_key
+from .documents import DocumentHomeProjector, DocumentProjector
+from .search import SearchIndexProjector
+
+__all__ = [
+    "VERSION_FIELD", "CacheProjector", "DocumentHomeProjector", "DocumentProjector", "Projected", "Projector",
+    "ProjectorRegistry", "SearchIndexProjector", "State", "digest", "registry", "versioned_key",
+]

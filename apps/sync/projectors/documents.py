@@ -1,0 +1,146 @@
+"""Projecting records into the document store, and applying changes to a container that is a home."""
+from apps.stores import stores
+from apps.stores.exceptions import Conflict, NotFound, PreconditionFailed
+
+from .base import VERSION_FIELD, Projected, Projector
+
+MAX_ETAG_RETRIES = 5
+# While a move to another partition is being finished: the partitions that may
+# still hold an old copy. Written with the new copy before the old ones are
+# deleted, so a retry (or any later event) finishes a move that failed half-way.
+MOVED_FROM = "moved_from"
+
+
+class DocumentProjector(Projector):
+    """Keeps one document per record in a container, in step with the record's home.
+
+    A subclass sets ``container`` and maps a state to the document's fields in
+    fields(). The fields are merged into the stored document (which may also
+    carry fields whose home is the document store itself) under an ETag
+    precondition, and ``version`` makes old or repeated events no-ops. When a
+    record's partition key changes, the new copy is written first, naming the
+    old partitions, then the old copies are deleted; a retry or the next event
+    finishes a move that failed half-way.
+    """
+
+    container = None
+    alias = "documents"
+
+    def fields(self, state):
+        """The document's fields for a record's state (the partition key among them)."""
+        return dict(state.payload)
+
+    def content(self, state):
+        return {**self.fields(state), "id": state.aggregateid, VERSION_FIELD: state.version}
+
+    def projected_records(self):
+        for document in stores[self.alias].scan(self.container):
+            yield Projected(document["id"], int(document.get(VERSION_FIELD, 0)), document)
+
+    def apply(self, event):
+        store = stores[self.alias]
+        for _attempt in range(MAX_ETAG_RETRIES):
+            try:
+                return self._apply_once(store, event)
+            except (PreconditionFailed, NotFound, Conflict):
+                continue  # someone wrote between our read and write: read again
+        raise PreconditionFailed(f"Document {self.container}/{event.aggregateid} kept changing; will retry.")
+
+    def _partition_of(self, store, document):
+        return store.container(self.container).partition_key_of(document)
+
+    def _apply_once(self, store, event):
+        deleted, repair = event.type == "deleted", getattr(event, "repair", False)
+        if not deleted and not repair and event.version == 1:
+            # A new record: one write. If a document exists after all, fall through.
+            try:
+                store.create(self.container, self.content(event))
+                return
+            except Conflict:
+                pass
+        if not deleted and not repair:
+            # The usual case, an edit in place: two point operations in the record's partition.
+            current = self._get(store, event.aggregateid, self._partition_of(store, self.content(event)))
+            if current is not None:
+                self._finish_move(store, current)
+                if current.get(VERSION_FIELD, 0) < event.version:
+                    merged = {**current, **self.content(event)}
+                    store.replace(self.container, _without_move(merged), if_match=current["_etag"])
+                elif current.get(MOVED_FROM):
+                    store.replace(self.container, _without_move(current), if_match=current["_etag"])
+                return
+        # New, deleted, moved to another partition, or repaired: find it in every partition.
+        existing = store.query(self.container, {"id": event.aggregateid}, limit=10).items
+        current = max(existing, key=lambda d: d.get(VERSION_FIELD, 0), default=None)
+        if current is not None and current.get(VERSION_FIELD, 0) >= event.version and not repair:
+            return
+        if deleted:
+            for document in existing:
+                self._delete_if_present(store, document)
+            return
+        document = _without_move({**(current or {}), **self.content(event)})
+        home = self._partition_of(store, document)
+        in_place = next((d for d in existing if self._partition_of(store, d) == home), None)
+        others = [d for d in existing if d is not in_place]
+        if others:
+            document[MOVED_FROM] = [self._partition_of(store, d) for d in others]
+        if in_place is not None:
+            written = store.replace(self.container, document, if_match=in_place["_etag"])
+        else:
+            written = store.create(self.container, document)
+        if others:
+            self._finish_move(store, written)
+            store.replace(self.container, _without_move(written), if_match=written["_etag"])
+
+    def _get(self, store, id, partition):
+        try:
+            return store.get(self.container, id, partition)
+        except NotFound:
+            return None
+
+    def _finish_move(self, store, document):
+        home = self._partition_of(store, document)
+        for partition in document.get(MOVED_FROM) or ():
+            if partition != home:
+                try:
+                    store.delete(self.container, document["id"], partition)
+                except NotFound:
+                    pass
+
+    def _delete_if_present(self, store, document):
+        try:
+            store.delete(self.container, document["id"], self._partition_of(store, document), if_match=document["_etag"])
+        except NotFound:
+            pass
+
+
+def _without_move(document):
+    return {key: value for key, value in document.items() if key != MOVED_FROM}
+
+
+class DocumentHomeProjector(Projector):
+    """Applies an aggregate's state to its home container (apps.sync.changes.record_change).
+
+    The payload is the whole document (with its partition key); the stored
+    document carries ``version``, and an older or repeated event is a no-op.
+    """
+
+    container = None
+    alias = "documents"
+
+    def projected_records(self):
+        for state in self.home_states():
+            yield Projected(state.aggregateid, state.version, state.payload)
+
+    def apply(self, event):
+        store = stores[self.alias]
+        existing = store.query(self.container, {"id": event.aggregateid}, limit=10).items
+        current = max(existing, key=lambda d: d.get(VERSION_FIELD, 0), default=None)
+        if current is not None and current.get(VERSION_FIELD, 0) >= event.version:
+            return
+        if event.type == "deleted":
+            for document in existing:
+                store.delete(self.container, document["id"], store.container(self.container).partition_key_of(document))
+            return
+        document = {**event.payload, "id": event.aggregateid, VERSION_FIELD: event.version}
+        store.upsert(self.container, document, if_match=current["_etag"] if current else None)

@@ -1,0 +1,44 @@
+"""Projecting records into a search index."""
+from apps.stores import stores
+
+from .base import VERSION_FIELD, Projected, Projector
+
+
+class SearchIndexProjector(Projector):
+    """Projects records into one search index: a subclass sets ``index`` and maps a
+    record's state to the index's fields in document(). The version is added here."""
+
+    index = None
+    alias = "search"
+
+    def document(self, aggregateid, payload):
+        """The search document for a record's state (a dict with the index's fields)."""
+        raise NotImplementedError("subclasses of SearchIndexProjector must provide a document() method")
+
+    def content(self, state):
+        return {**self.document(state.aggregateid, state.payload), VERSION_FIELD: state.version}
+
+    def projected_records(self, page_size=100):
+        """Every document in the index with its version, page by page."""
+        search, page = stores[self.alias], 1
+        while True:
+            results = search.search(self.index, "", page=page, page_size=page_size)
+            for hit in results.hits:
+                content = {"id": hit.id, **hit.document}
+                yield Projected(hit.id, int(hit.document.get(VERSION_FIELD) or 0), content)
+            if page * page_size >= results.total:
+                return
+            page += 1
+
+    def apply(self, event):
+        self.apply_batch([event])
+
+    def apply_batch(self, events):
+        """One write for the saved records and one for the deleted ones."""
+        search = stores[self.alias]
+        deleted = [e.aggregateid for e in events if e.type == "deleted"]
+        saved = [self.content(e) for e in events if e.type != "deleted"]
+        if saved:
+            search.index_documents(self.index, saved)
+        if deleted:
+            search.delete_documents(self.index, deleted)
