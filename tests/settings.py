@@ -22,7 +22,9 @@ os.environ.setdefault("COSMOS_DATABASE", f"polyglot-tests-{RUN}")
 os.environ.setdefault("CACHE_KEY_PREFIX", f"polyglot-tests-{RUN}")
 
 from polyglot_site.settings import *  # noqa: E402,F401,F403
-from polyglot_site.settings import DATABASES  # noqa: E402
+from polyglot_site.settings import DATABASES, INSTALLED_APPS  # noqa: E402
+
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
 
 DATABASES["default"].setdefault("TEST", {})["NAME"] = (
     None if DATABASES["default"]["ENGINE"].endswith("sqlite3") else f"test_polyglot_site_{RUN}"

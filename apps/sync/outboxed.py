@@ -77,6 +77,23 @@ class OutboxedModel(models.Model):
 
     save.alters_data = True
 
+    def announce(self, using=None):
+        """Announce the record's current state as a new version without changing its own
+        fields: a row it is made of (an order's line, say) changed."""
+        using = using or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            self.version = claim_next_version(type(self), self.pk, using=using)
+            emit(
+                aggregatetype=self.outbox_aggregate_type,
+                aggregateid=str(self.pk),
+                type="saved",
+                payload=self.outbox_payload(),
+                version=self.version,
+                using=using,
+            )
+
+    announce.alters_data = True
+
     def delete(self, *args, expected_version=None, **kwargs):
         """Delete the row; with ``expected_version``, only if nobody changed it since."""
         self._outbox_expected_version = expected_version
@@ -86,3 +103,34 @@ class OutboxedModel(models.Model):
             del self._outbox_expected_version
 
     delete.alters_data = True
+
+
+class AnnouncesParent(models.Model):
+    """A row that is part of an outboxed record (an order's line): saving or deleting it
+    announces the parent's new state, in the same transaction.
+
+    Set ``outbox_parent`` to the name of the foreign key to the parent. A
+    parent being deleted with its rows announces its own deletion only.
+    """
+
+    outbox_parent = None
+
+    class Meta:
+        abstract = True
+
+    def _parent(self, using):
+        parent_id = getattr(self, f"{self.outbox_parent}_id")
+        parent_model = self._meta.get_field(self.outbox_parent).related_model
+        return parent_model._base_manager.using(using).filter(pk=parent_id).first()
+
+    def save(self, *args, **kwargs):
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            super().save(*args, **kwargs)
+            parent = self._parent(using)
+            if parent is None:
+                raise RecordGone(self._meta.get_field(self.outbox_parent).related_model,
+                                 getattr(self, f"{self.outbox_parent}_id"))
+            parent.announce(using=using)
+
+    save.alters_data = True

@@ -4,9 +4,11 @@ pre_delete claims the next version in the database (locking the row), so
 the delete's event carries a version above every save before it; a row
 another writer already deleted claims nothing and announces nothing.
 """
+from django.db.models import QuerySet
+
 from .exceptions import RecordGone
 from .outbox import emit
-from .outboxed import OutboxedModel, claim_next_version
+from .outboxed import AnnouncesParent, OutboxedModel, claim_next_version
 
 
 def claim_delete_version(sender, instance, using, origin=None, **kwargs):
@@ -36,3 +38,17 @@ def emit_deleted_event(sender, instance, using, origin=None, **kwargs):
         version=version,
         using=using,
     )
+
+
+def announce_parent_of_deleted_row(sender, instance, using, origin=None, **kwargs):
+    """A part of a record was deleted: announce the parent, unless the parent is being
+    deleted too (its own deletion is the announcement)."""
+    if not isinstance(instance, AnnouncesParent):
+        return
+    parent_model = instance._meta.get_field(instance.outbox_parent).related_model
+    origin_model = origin.model if isinstance(origin, QuerySet) else type(origin)
+    if origin_model is parent_model:
+        return
+    parent = instance._parent(using)
+    if parent is not None:
+        parent.announce(using=using)

@@ -1,0 +1,139 @@
+"""The platform's shapes: a home per projection, a base per target store, a child row
+that announces its parent, and conditional changes to a document home."""
+import pytest
+from django.core.cache import cache
+
+from apps.sync.changes import record_change
+from apps.sync.homes import SQLHome
+from apps.sync.models import Delivery, OutboxEvent
+from apps.sync.projectors import CacheProjector, Projector, registry
+from tests.sync import stock_home
+from tests.testapp.models import Basket, BasketLine
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def events(aggregatetype="testapp.basket"):
+    return list(OutboxEvent.objects.filter(aggregatetype=aggregatetype).values_list("type", "version", "payload"))
+
+
+def test_a_projector_without_a_home_is_refused():
+    class Homeless(Projector):
+        name, aggregatetype = "test.homeless", "test.thing"
+
+    with pytest.raises(ValueError, match="needs a home"):
+        registry.register(Homeless())
+
+
+def test_a_child_row_announces_its_parent_with_the_parents_whole_state():
+    basket = Basket.objects.create(owner="ada")
+    line = BasketLine.objects.create(basket=basket, item="lamp", quantity=1)
+    line.quantity = 3
+    line.save()
+    line.delete()
+
+    assert events() == [
+        ("saved", 1, {"owner": "ada", "lines": []}),
+        ("saved", 2, {"owner": "ada", "lines": [["lamp", 1]]}),
+        ("saved", 3, {"owner": "ada", "lines": [["lamp", 3]]}),
+        ("saved", 4, {"owner": "ada", "lines": []}),
+    ]
+    assert Basket.objects.get().version == 4
+
+
+def test_deleting_a_parent_with_its_rows_announces_only_its_deletion():
+    basket = Basket.objects.create(owner="ada")
+    BasketLine.objects.create(basket=basket, item="lamp")
+    BasketLine.objects.create(basket=basket, item="mug")
+
+    Basket.objects.get().delete()
+
+    assert [(kind, version) for kind, version, _ in events()] == [("saved", 1), ("saved", 2), ("saved", 3), ("deleted", 4)]
+
+
+class BasketCardCache(CacheProjector):
+    name = "testapp.basket.card"
+    aggregatetype = "testapp.basket"
+    home = SQLHome(Basket)
+
+    def keys(self, state):
+        return [f"basket-card:{state.aggregateid}"]
+
+
+@pytest.fixture
+def card_cache():
+    projector = registry.register(BasketCardCache())
+    yield projector
+    registry.unregister(projector.name)
+
+
+def test_a_cache_projection_drops_the_records_entries_on_each_event(card_cache):
+    basket = Basket.objects.create(owner="ada")
+    cache.set(f"basket-card:{basket.pk}", "ada, 0 lines")
+    cache.set("basket-card:other", "kept")
+
+    BasketLine.objects.create(basket=basket, item="lamp")
+
+    assert cache.get(f"basket-card:{basket.pk}") is None
+    assert cache.get("basket-card:other") == "kept"
+    assert Delivery.objects.filter(projection=card_cache.name).exclude(status="done").count() == 0
+
+
+@pytest.fixture
+def stock(clean_stores):
+    projector = stock_home.install()
+    clean_stores["documents"].delete_container(stock_home.CONTAINER)
+    record_change(aggregatetype=stock_home.AGGREGATE, aggregateid="lamp", type="saved",
+                  payload={"sku": "lamp", "available": 3}, home=projector.name)
+    yield clean_stores["documents"]
+    registry.unregister(projector.name)
+    clean_stores["documents"].delete_container(stock_home.CONTAINER)
+
+
+def reserve(quantity):
+    return stock_home.reserve("lamp", quantity)
+
+
+def test_a_conditional_change_applies_then_is_announced_with_the_stored_state(stock):
+    outcome = reserve(2)
+
+    assert outcome.applied
+    assert (outcome.document["available"], outcome.document["version"]) == (1, 2)
+    assert stock.get("test-stock", "lamp", "lamp")["available"] == 1
+    assert [(kind, version, payload["available"]) for kind, version, payload in events("test.stock")] == [
+        ("saved", 1, 3), ("saved", 2, 1)
+    ]
+    assert not Delivery.objects.exclude(status="done").exists()
+
+
+def test_a_refused_condition_is_a_clear_outcome_and_writes_nothing(stock):
+    outcome = reserve(5)
+
+    assert not outcome.applied and outcome.reason
+    assert stock.get("test-stock", "lamp", "lamp")["available"] == 3
+    assert len(events("test.stock")) == 1
+    assert reserve(3).applied and not reserve(1).applied, "never below zero"
+
+
+def test_a_conditional_change_to_a_missing_record_is_refused_not_raised(stock):
+    outcome = stock_home.reserve("desk", 1)
+
+    assert not outcome.applied and "desk" not in [e[2].get("sku") for e in events("test.stock")]
+
+
+def test_a_conditional_change_sees_every_change_acknowledged_before_it(stock, monkeypatch):
+    from apps.sync import changes, outbox
+
+    # A whole-state change whose home write was lost (the process died after the commit).
+    monkeypatch.setattr(changes, "_apply_to_home", lambda *args: None)
+    monkeypatch.setattr(outbox, "dispatch", lambda sequence: None)
+    record_change(aggregatetype="test.stock", aggregateid="lamp", type="saved",
+                  payload={"sku": "lamp", "available": 1}, home="test.stock.home")
+    monkeypatch.undo()
+    assert stock.get("test-stock", "lamp", "lamp")["available"] == 3, "the home missed the change"
+
+    outcome = reserve(2)
+
+    assert not outcome.applied, "checked against the acknowledged 1, not the stale 3"
+    assert stock.get("test-stock", "lamp", "lamp")["available"] == 1
+    assert reserve(1).document["version"] == 3
