@@ -20,6 +20,7 @@ def product_list(request):
         return HttpResponseBadRequest(str(error))
     products = services.search_products(query, per_page=PER_PAGE, source=source)
     page = services.paginate(products, request.GET.get("page"), PER_PAGE)
+    consistency.remember_seen(request, Product.outbox_aggregate_type, [(p.pk, p.version) for p in page])
     return render(
         request,
         "catalog/product_list.html",
@@ -29,4 +30,5 @@ def product_list(request):
 
 def product_detail(request, slug):
     product = get_object_or_404(Product.objects.active().select_related("category"), slug=slug)
+    consistency.remember_seen(request, Product.outbox_aggregate_type, [(product.pk, product.version)])
     return render(request, "catalog/product_detail.html", {"product": product})

@@ -11,6 +11,7 @@ import re
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ParseError
 
+from .consistency import remember_seen
 from .exceptions import RecordGone, StaleVersion
 
 ENTITY_TAG = re.compile(r'\s*(?:W/)?"(\d{1,19})"\s*')
@@ -47,7 +48,8 @@ def parse_if_match(header):
 
 
 class VersionedWritesMixin:
-    """For a viewset of OutboxedModel records: ETag on reads, If-Match on writes.
+    """For a viewset of OutboxedModel records: ETag on reads, If-Match on writes, and
+    the versions a session was shown remembered for monotonic reads.
 
     The write path calls ``self.expected_version`` (None when the client did
     not ask for a check) and passes it to save() or delete().
@@ -76,6 +78,12 @@ class VersionedWritesMixin:
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         data = getattr(response, "data", None)
-        if response.status_code < 300 and isinstance(data, dict) and isinstance(data.get("version"), int):
+        if response.status_code >= 300 or not isinstance(data, dict):
+            return response
+        if isinstance(data.get("version"), int):
             response["ETag"] = etag(data["version"])
+        shown = data.get("results", [data])
+        aggregatetype = self.get_queryset().model.outbox_aggregate_type
+        remember_seen(request, aggregatetype, [(item["id"], item["version"]) for item in shown
+                                               if isinstance(item, dict) and "id" in item and "version" in item])
         return response

@@ -3,7 +3,11 @@
 - eventual: read the projection as it is.
 - read_your_writes: if this session wrote recently, wait briefly for the
   projection to deliver the session's own outbox events (nobody else's),
-  else read the home.
+  else read the home. It also keeps reads monotonic, as Cosmos DB's session
+  consistency does.
+- monotonic_reads: a session never sees an older version of a record than
+  it saw before: if the projection has not reached a version this session
+  was shown, wait briefly, else read the home.
 - bounded_staleness: read the projection unless its lag passes the bound;
   then read the home and log a warning.
 - strong: read the home only.
@@ -16,16 +20,21 @@ import time
 
 from .conf import sync_setting
 from .lag import lag_seconds
-from .models import Delivery
+from .models import Delivery, ProjectionCursor
 from .outbox import REMEMBERED_EVENTS, emitted_sequences
+from .projectors import registry
 
 logger = logging.getLogger(__name__)
 
-EVENTUAL, READ_YOUR_WRITES, BOUNDED_STALENESS, STRONG = "eventual", "read_your_writes", "bounded_staleness", "strong"
-LEVELS = (EVENTUAL, READ_YOUR_WRITES, BOUNDED_STALENESS, STRONG)
-ALIASES = {"session": READ_YOUR_WRITES}  # Cosmos DB's name for read-your-writes
+EVENTUAL, READ_YOUR_WRITES, MONOTONIC_READS = "eventual", "read_your_writes", "monotonic_reads"
+BOUNDED_STALENESS, STRONG = "bounded_staleness", "strong"
+LEVELS = (EVENTUAL, READ_YOUR_WRITES, MONOTONIC_READS, BOUNDED_STALENESS, STRONG)
+# Cosmos DB's name for read-your-writes, and the short name of monotonic reads.
+ALIASES = {"session": READ_YOUR_WRITES, "monotonic": MONOTONIC_READS}
 HEADER = "Consistency-Level"
 SESSION_KEY = "sync.own_events"
+SEEN_KEY = "sync.seen_versions"
+REMEMBERED_RECORDS = 200
 POLL_SECONDS = 0.02
 
 
@@ -50,6 +59,42 @@ def requested_level(request, default):
     return parse_level(header) if header else default
 
 
+def reached_seen(projection, seen):
+    """Has the projection reached every version of its records this session was shown?"""
+    aggregatetype = registry.get(projection).aggregatetype
+    wanted = {}
+    for key, version in seen.items():
+        kind, _, aggregateid = key.rpartition(":")
+        if kind == aggregatetype:
+            wanted[aggregateid] = version
+    if not wanted:
+        return True
+    reached = dict(
+        ProjectionCursor.objects.filter(
+            projection=projection, aggregatetype=aggregatetype, aggregateid__in=list(wanted)
+        ).values_list("aggregateid", "version")
+    )
+    return all(reached.get(aggregateid, 0) >= version for aggregateid, version in wanted.items())
+
+
+def remember_seen(request, aggregatetype, records):
+    """Note the versions of records this session was shown: ``records`` are (id, version) pairs.
+
+    Only a session that exists already remembers: an anonymous client
+    without a cookie would otherwise leave a new session behind per request.
+    """
+    session = getattr(request, "session", None)
+    if session is None or session.session_key is None:
+        return
+    seen = dict(session.get(SEEN_KEY) or {})
+    for aggregateid, version in records:
+        key = f"{aggregatetype}:{aggregateid}"
+        version = max(int(version), seen.pop(key, 0))
+        seen[key] = version  # newest last, so the oldest are forgotten first
+    if seen != session.get(SEEN_KEY):
+        session[SEEN_KEY] = dict(list(seen.items())[-REMEMBERED_RECORDS:])
+
+
 def caught_up(projection, sequences):
     """Has the projection delivered each of these events? Other writers' events do not count."""
     return not Delivery.objects.filter(projection=projection, event_id__in=sequences).exclude(
@@ -70,12 +115,15 @@ def read_source(request, projection, *, default=EVENTUAL):
             logger.warning("Projection %s lags %.1fs, past the staleness bound: reading the home.", projection, lag)
             return "home"
         return "projection"
-    if level == READ_YOUR_WRITES:
-        sequences = own_sequences(request)
-        if not sequences:
-            return "projection"
+    if level in (READ_YOUR_WRITES, MONOTONIC_READS):
+        sequences = own_sequences(request) if level == READ_YOUR_WRITES else []
+        seen = getattr(request, "session", {}).get(SEEN_KEY) or {}
+
+        def ready():
+            return (not sequences or caught_up(projection, sequences)) and (not seen or reached_seen(projection, seen))
+
         deadline = time.monotonic() + sync_setting("READ_YOUR_WRITES_WAIT_SECONDS")
-        while not caught_up(projection, sequences):
+        while not ready():
             if time.monotonic() >= deadline:
                 return "home"
             time.sleep(POLL_SECONDS)

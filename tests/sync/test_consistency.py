@@ -44,7 +44,7 @@ def found(client, text, level=None):
 @pytest.mark.parametrize(
     "value, level",
     [("eventual", "eventual"), ("Read-Your-Writes", "read_your_writes"), ("session", "read_your_writes"),
-     ("BOUNDED_STALENESS", "bounded_staleness"), (" strong ", "strong")],
+     ("BOUNDED_STALENESS", "bounded_staleness"), (" strong ", "strong"), ("Monotonic", "monotonic_reads")],
 )
 def test_levels_are_read_in_any_spelling(value, level):
     assert parse_level(value) == level
@@ -54,7 +54,7 @@ def test_an_unknown_level_is_a_400_with_the_choices(client, clean_stores):
     response = client.get(API, {"q": "lamp"}, HTTP_CONSISTENCY_LEVEL="linearizable")
 
     assert response.status_code == 400
-    assert "eventual, read_your_writes, bounded_staleness, strong" in response.json()["Consistency-Level"][0]
+    assert "eventual, read_your_writes, monotonic_reads, bounded_staleness, strong" in response.json()["Consistency-Level"][0]
     assert client.get(reverse("catalog:product-list"), {"q": "x"}, HTTP_CONSISTENCY_LEVEL="nope").status_code == 400
     with pytest.raises(InvalidConsistencyLevel):
         parse_level("x" * 1000)
@@ -113,6 +113,41 @@ def test_read_your_writes_waits_for_the_sessions_own_events_only(editor_client, 
 
     assert names == ["Old lamp"], "its own events are delivered, so it read the projection"
     assert waited < 2, f"it waited {waited:.1f}s for another writer's dead delivery"
+
+
+@override_settings(POLYGLOT_SYNC=QUICK)
+def test_a_session_never_reads_an_older_version_than_it_was_shown(editor_client, clean_stores, lost_messages):
+    from apps.catalog.models import Product
+    from apps.sync import relay
+
+    ProductFactory(name="Old name", sku="M-1")
+    relay.drain()  # version 1 reaches the index
+    product = Product.objects.get(sku="M-1")
+    product.name = "New name"
+    product.save()  # by someone else; its delivery is lost, so the index still says "Old name"
+    shown = editor_client.get(f"{API}{product.pk}/")
+    assert shown.json()["version"] == 2
+
+    assert found(editor_client, "old", "monotonic_reads")[0] == [], "it was shown version 2: the home answers"
+    assert found(editor_client, "old")[0] == [], "read-your-writes keeps reads monotonic too"
+    assert found(editor_client, "old", "eventual")[0] == ["New name"], "eventual reads the lagging index"
+    assert found(Client(), "old", "monotonic")[0] == ["New name"], "another visitor was shown nothing"
+
+
+def test_a_session_remembers_the_versions_of_its_latest_records_only(rf):
+    from django.contrib.sessions.backends.cache import SessionStore
+
+    from apps.sync.consistency import REMEMBERED_RECORDS, SEEN_KEY, remember_seen
+
+    request = rf.get("/")
+    request.session = SessionStore()
+    request.session.create()
+    remember_seen(request, "catalog.product", [(n, 1) for n in range(REMEMBERED_RECORDS + 50)])
+    remember_seen(request, "catalog.product", [(3, 7), (3, 2)])
+
+    seen = request.session[SEEN_KEY]
+    assert len(seen) == REMEMBERED_RECORDS
+    assert "catalog.product:0" not in seen and seen["catalog.product:3"] == 7
 
 
 @override_settings(POLYGLOT_SYNC=QUICK)
