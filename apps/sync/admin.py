@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 
 from . import maintenance
 from .lag import projection_lag
-from .models import Delivery, OutboxEvent
+from .models import Delivery, OutboxEvent, SagaRun, SagaStep
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -49,3 +49,28 @@ class DeliveryAdmin(ReadOnlyAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "projection_lag": sorted(projection_lag().items())}
         return super().changelist_view(request, extra_context=extra_context)
+
+
+class SagaStepInline(admin.TabularInline):
+    model = SagaStep
+    fields = ("index", "name", "state", "attempts", "undo_attempts", "last_error", "started_at", "finished_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SagaRun)
+class SagaRunAdmin(ReadOnlyAdmin):
+    """Saga runs with each step's timeline; failed compensations are the ones to look at."""
+
+    list_display = ("saga", "key", "state", "created_at", "updated_at")
+    list_filter = ("state", "saga")
+    search_fields = ("key", "=id")
+    readonly_fields = ("id", "saga", "key", "state", "context", "error", "lease_until", "created_at", "updated_at")
+    inlines = [SagaStepInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -10,6 +10,11 @@ DEFAULTS = {
     "BROKER_RETRY_AFTER_SECONDS": 10.0,
     "READ_YOUR_WRITES_WAIT_SECONDS": 0.5,
     "STALENESS_BOUND_SECONDS": 5.0,
+    # Sagas: how long a runner holds a run before the periodic task may take it over
+    # (a runner renews it at every step), and the backoff between a step's attempts.
+    "SAGA_LEASE_SECONDS": 60.0,
+    "SAGA_RETRY_BASE_SECONDS": 0.2,
+    "SAGA_RETRY_MAX_SECONDS": 5.0,
 }
 
 

@@ -118,3 +118,65 @@ class AggregateVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["aggregatetype", "aggregateid"], name="one_version_per_aggregate"),
         ]
+
+
+class SagaRun(models.Model):
+    """One run of a saga (apps.sync.sagas): its steps' states are persisted as it goes, so a
+    crash leaves a run that the periodic task resumes or compensates."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        COMPENSATING = "compensating", "Compensating"
+        COMPENSATED = "compensated", "Compensated"
+        COMPENSATION_FAILED = "compensation_failed", "Compensation failed (needs an operator)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    saga = models.CharField(max_length=100)
+    key = models.CharField(max_length=200, null=True, blank=True, help_text="Idempotency key: one run per key.")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.RUNNING)
+    context = models.JSONField(default=dict)
+    error = models.TextField(blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "saga_run"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["saga", "key"], name="one_saga_run_per_key"),
+        ]
+        indexes = [models.Index(fields=["state", "lease_until"], name="saga_run_state_idx")]
+
+    def __str__(self):
+        return f"{self.saga} {self.key or self.pk}: {self.state}"
+
+
+class SagaStep(models.Model):
+    """One step of a run: its do (and, when compensating, undo) attempts and outcome."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        UNDONE = "undone", "Undone"
+        UNDO_FAILED = "undo_failed", "Undo failed"
+
+    run = models.ForeignKey(SagaRun, on_delete=models.CASCADE, related_name="steps")
+    index = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=100)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    undo_attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "saga_step"
+        ordering = ["run", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="one_saga_step_per_index")]
+
+    def __str__(self):
+        return f"{self.index}. {self.name}: {self.state}"

@@ -10,7 +10,6 @@ leaves the deliveries pending for a retry, and the cursors make a retry, a
 duplicate or an older event a no-op once the newer state is in place.
 """
 import logging
-import random
 from collections import defaultdict
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -21,6 +20,7 @@ from django.utils import timezone
 
 from apps.stores.exceptions import Unavailable
 
+from .backoff import backoff_delay
 from .conf import sync_setting
 from .models import Delivery, ProjectionCursor
 from .projectors import registry
@@ -33,11 +33,8 @@ BATCH_SIZE = 500
 
 
 def retry_delay(attempts):
-    """Exponential backoff with jitter: about base * 2**(attempts-1), capped."""
-    base = sync_setting("RETRY_BASE_SECONDS")
-    ceiling = sync_setting("RETRY_MAX_SECONDS")
-    delay = min(ceiling, base * 2 ** max(attempts - 1, 0))
-    return delay * random.uniform(0.5, 1.0)
+    """How long a failed delivery waits before its next attempt."""
+    return backoff_delay(attempts, sync_setting("RETRY_BASE_SECONDS"), sync_setting("RETRY_MAX_SECONDS"))
 
 
 def deliver(delivery_id, *, respect_schedule=False):

@@ -5,7 +5,7 @@ from celery import shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
-from . import relay
+from . import relay, sagas
 from .conf import sync_setting
 from .relay_flags import claim_retry, relay_task_started, retry_started
 
@@ -48,6 +48,12 @@ def sweep_outbox():
     if relay.sweep(batch) >= batch:
         sweep_outbox.delay()
     schedule_retry()
+
+
+@shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
+def resume_sagas():
+    """Carry on saga runs whose runner died (Celery beat runs this): forward, or their compensation."""
+    return sagas.resume_stuck()
 
 
 def _drain_then_schedule():

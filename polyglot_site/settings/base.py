@@ -171,6 +171,12 @@ CELERY_BEAT_SCHEDULE = {
         # A sweep still queued when the next is due is dropped, so a backlog never piles up sweeps.
         "options": {"expires": SYNC_SWEEP_INTERVAL_SECONDS},
     },
+    # Saga runs whose runner died (its lease ran out) are carried on, forward or back.
+    "sync-resume-sagas": {
+        "task": "apps.sync.tasks.resume_sagas",
+        "schedule": 30.0,
+        "options": {"expires": 30.0},
+    },
 }
 
 LOGGING = {
