@@ -10,6 +10,8 @@ DEFAULTS = {
     "BROKER_RETRY_AFTER_SECONDS": 10.0,
     "READ_YOUR_WRITES_WAIT_SECONDS": 0.5,
     "STALENESS_BOUND_SECONDS": 5.0,
+    # Where tasks run in-process (embedded), retry failed deliveries from a timer thread.
+    "IN_PROCESS_RETRIES": False,
     # Sagas: how long a runner holds a run before the periodic task may take it over
     # (a runner renews it at every step), and the backoff between a step's attempts.
     "SAGA_LEASE_SECONDS": 60.0,

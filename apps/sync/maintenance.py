@@ -77,6 +77,7 @@ class Drift:
     duplicated: list = field(default_factory=list)  # held more than once (say, in two partitions)
     extra: list = field(default_factory=list)  # in the projection, gone from the home
     checked: int = 0
+    skipped: bool = False  # the projection keeps nothing to compare (a cache)
 
     KINDS = ("missing", "stale", "differs", "duplicated", "extra")
 
@@ -92,8 +93,11 @@ def reconcile(projector, *, repair=False, progress=None):
     """Compare each record at home with the projection's copies, by version and by
     content (a digest of the projected fields); with ``repair``, fix the drift.
 
-    Holds the projection's records in memory while it compares them.
+    Holds the projection's records in memory while it compares them. A
+    projection that keeps nothing durable (a cache) is skipped.
     """
+    if not projector.reconcilable:
+        return Drift(projector.name, skipped=True)
     copies = defaultdict(list)
     for record in projector.projected_records():
         copies[record.aggregateid].append(record)

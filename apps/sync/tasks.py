@@ -1,8 +1,9 @@
 """Celery tasks of the relay. Thin: they pass sequences and ids, the relay does the work."""
 import logging
+import threading
 
 from celery import shared_task
-from django.db import DatabaseError
+from django.db import DatabaseError, connections
 from django.utils import timezone
 
 from . import relay, sagas
@@ -66,15 +67,38 @@ def _drain_then_schedule():
 def schedule_retry():
     """Queue one retry for when the earliest failed delivery is due, unless one is queued for then.
 
-    Tasks that run in-process (the embedded profile) cannot wait; there
-    ``manage.py projections sweep`` or the next write retries.
+    Where tasks run in-process (the embedded profile), a timer thread runs the
+    retry instead, when IN_PROCESS_RETRIES is on.
     """
     due = relay.next_retry_at()
-    if due is None or retry_deliveries.app.conf.task_always_eager:
+    if due is None:
+        return
+    eager = retry_deliveries.app.conf.task_always_eager
+    if eager and not sync_setting("IN_PROCESS_RETRIES"):
         return
     countdown = max(0.0, (due - timezone.now()).total_seconds())
-    if claim_retry(due.timestamp()):
+    if not claim_retry(due.timestamp()):
+        return
+    if eager:
+        retry_in_process(countdown)
+        return
+    try:
+        retry_deliveries.apply_async(countdown=countdown)
+    except Exception:  # noqa: BLE001 - the broker is down: beat's sweeper is the safety net
+        logger.warning("Could not schedule the retry of failed deliveries.", exc_info=True)
+
+
+def retry_in_process(countdown):
+    """Run the retry task in a timer thread of this process, as a worker would run it."""
+
+    def run():
         try:
-            retry_deliveries.apply_async(countdown=countdown)
-        except Exception:  # noqa: BLE001 - the broker is down: beat's sweeper is the safety net
-            logger.warning("Could not schedule the retry of failed deliveries.", exc_info=True)
+            retry_deliveries()
+        except Exception:  # noqa: BLE001 - a thread's error would otherwise vanish
+            logger.exception("The in-process retry of failed deliveries failed.")
+        finally:
+            connections.close_all()
+
+    timer = threading.Timer(countdown, run)
+    timer.daemon = True
+    timer.start()

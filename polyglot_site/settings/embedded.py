@@ -1,5 +1,5 @@
 """The embedded profile: everything in files under DATA_DIR, no server at all."""
-from .base import DATA_DIR, STATICFILES_STORAGE_BACKEND, env
+from .base import DATA_DIR, POLYGLOT_SYNC, STATICFILES_STORAGE_BACKEND, env
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -50,6 +50,8 @@ POLYGLOT_STORES = {
     },
 }
 
-# Tasks run in-process, right after the transaction that queued them commits.
+# Tasks run in-process, right after the transaction that queued them commits;
+# a failed delivery is retried from a timer thread when its backoff is over.
 CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = True
+POLYGLOT_SYNC = {**POLYGLOT_SYNC, "IN_PROCESS_RETRIES": True}

@@ -79,6 +79,19 @@ def test_a_cache_projection_drops_the_records_entries_on_each_event(card_cache):
     assert Delivery.objects.filter(projection=card_cache.name).exclude(status="done").count() == 0
 
 
+def test_a_cache_projection_is_skipped_by_reconcile_and_emptied_by_rebuild(card_cache):
+    from apps.sync import maintenance
+
+    basket = Basket.objects.create(owner="ada")
+    cache.set(f"basket-card:{basket.pk}", "stale card")
+
+    drift = maintenance.reconcile(card_cache, repair=True)
+    maintenance.rebuild(card_cache)
+
+    assert drift.skipped and drift.clean
+    assert cache.get(f"basket-card:{basket.pk}") is None
+
+
 @pytest.fixture
 def stock(clean_stores):
     projector = stock_home.install()

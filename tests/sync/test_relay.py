@@ -190,6 +190,22 @@ def test_the_relay_retries_a_failed_delivery_once_its_backoff_is_over(clean_stor
     assert relay.next_retry_at() is None
 
 
+def test_where_tasks_run_in_process_a_timer_retries_a_failed_delivery(clean_stores):
+    from tests.processes import eventually
+
+    with override_settings(POLYGLOT_SYNC={**FAST_RETRIES, "RETRY_BASE_SECONDS": 0.3, "RETRY_MAX_SECONDS": 0.3,
+                                          "IN_PROCESS_RETRIES": True}):
+        with unreachable_documents_store():
+            product = ProductFactory(name="Embedded lamp")
+        delivery = Delivery.objects.get(projection="catalog.product.document")
+        assert delivery.status == "failed", "the store was down when the event was dispatched"
+
+        eventually(lambda: Delivery.objects.get(pk=delivery.pk).status == "done", timeout=10,
+                   message="the timer's retry delivered it, with no sweep and no new write")
+
+    assert document_of(clean_stores, product)["name"] == "Embedded lamp"
+
+
 def test_a_redrive_after_the_store_is_repaired_converges(clean_stores, lost_messages):
     product = ProductFactory(name="Patient lamp")
     with unreachable_documents_store(), override_settings(POLYGLOT_SYNC=FAST_RETRIES):
