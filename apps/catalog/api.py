@@ -6,7 +6,7 @@ from apps.sync.api import VersionedWritesMixin
 
 from . import services
 from .models import Product
-from .serializers import ProductSerializer
+from .serializers import ProductListSerializer, ProductSerializer, SearchQuerySerializer
 
 
 class ProductViewSet(VersionedWritesMixin, viewsets.ModelViewSet):
@@ -24,6 +24,9 @@ class ProductViewSet(VersionedWritesMixin, viewsets.ModelViewSet):
     serializer_class = ProductSerializer
     queryset = Product.objects.select_related("category")
 
+    def get_serializer_class(self):
+        return ProductListSerializer if self.action == "list" else ProductSerializer
+
     def get_queryset(self):
         queryset = super().get_queryset()
         return queryset if self.request.user.is_staff else queryset.active()
@@ -31,6 +34,8 @@ class ProductViewSet(VersionedWritesMixin, viewsets.ModelViewSet):
     def filter_queryset(self, queryset):
         if self.action != "list":
             return queryset
+        params = SearchQuerySerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
         try:
             source = consistency.read_source(
                 self.request, services.SEARCH_PROJECTION, default=consistency.READ_YOUR_WRITES
@@ -38,7 +43,7 @@ class ProductViewSet(VersionedWritesMixin, viewsets.ModelViewSet):
         except consistency.InvalidConsistencyLevel as error:
             raise ValidationError({consistency.HEADER: [str(error)]}) from error
         return services.search_products(
-            self.request.query_params.get("q", ""),
+            params.validated_data.get("q", ""),
             per_page=self.paginator.get_page_size(self.request),
             active_only=not self.request.user.is_staff,
             source=source,

@@ -1,11 +1,14 @@
-from django.core.validators import MinValueValidator
-from django.db import models
+from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.db import models, transaction
 from django.urls import reverse
 
 from apps.stores.search import index
 from apps.sync.outboxed import OutboxedModel
 
 from .managers import ProductQuerySet
+
+
+DESCRIPTION_MAX_LENGTH = 10_000
 
 
 class Category(models.Model):
@@ -18,6 +21,21 @@ class Category(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        """Products carry their category's name and slug into their projections, so a
+        rename announces each of its products, in the same transaction."""
+        with transaction.atomic():
+            renamed = (
+                self.pk is not None
+                and type(self).objects.filter(pk=self.pk).exclude(name=self.name, slug=self.slug).exists()
+            )
+            super().save(*args, **kwargs)
+            if renamed:
+                for product in Product._base_manager.filter(category=self).select_related("category").iterator():
+                    product.announce()
+
+    save.alters_data = True
 
 
 class Product(OutboxedModel):
@@ -32,7 +50,7 @@ class Product(OutboxedModel):
     sku = models.CharField("SKU", max_length=32, unique=True)
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)])
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
     price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from .forms import MAX_SEARCH_TEXT, clean_search_text
 from .models import Category, Product
 
 
@@ -15,3 +16,17 @@ class ProductSerializer(serializers.ModelSerializer):
 
     def get_url(self, product):
         return product.get_absolute_url()
+
+
+class ProductListSerializer(ProductSerializer):
+    """Products in a list: without the description, so a page of them stays small."""
+
+    class Meta(ProductSerializer.Meta):
+        fields = [f for f in ProductSerializer.Meta.fields if f != "description"]
+
+
+class SearchQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=MAX_SEARCH_TEXT, required=False, allow_blank=True, trim_whitespace=True)
+
+    def validate_q(self, value):
+        return clean_search_text(value)

@@ -17,8 +17,12 @@ def product_list(request):
     try:
         source = consistency.read_source(request, services.SEARCH_PROJECTION, default=consistency.READ_YOUR_WRITES)
     except consistency.InvalidConsistencyLevel as error:
-        return HttpResponseBadRequest(str(error))
-    products = services.search_products(query, per_page=PER_PAGE, source=source)
+        # Plain text: the message quotes the header the client sent.
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+    if form.is_bound and not form.is_valid():
+        products = Product.objects.none()  # say what is wrong; never fall back to "everything"
+    else:
+        products = services.search_products(query, per_page=PER_PAGE, source=source)
     page = services.paginate(products, request.GET.get("page"), PER_PAGE)
     consistency.remember_seen(request, Product.outbox_aggregate_type, [(p.pk, p.version) for p in page])
     return render(

@@ -128,6 +128,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    # Errors a client can cause are 4xx (model validation, refused store queries), never 500.
+    "EXCEPTION_HANDLER": "polyglot_site.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "polyglot_site.api.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 
 # Celery, configured from the CELERY_ namespace (see polyglot_site/celery.py).

@@ -64,6 +64,13 @@ class Projector:
         """Bring the projection up to ``event`` (an OutboxEvent or a State)."""
         raise NotImplementedError("subclasses of Projector must provide an apply() method")
 
+    def check(self, state):
+        """Raise ValidationError if this projection could never hold ``state`` (too large, say).
+
+        Called by emit() before the change commits, so a record that could not
+        be projected is refused at its home instead of failing for ever later.
+        """
+
     def apply_batch(self, events):
         """Apply several events of different aggregates; backends with bulk writes override this."""
         for event in events:

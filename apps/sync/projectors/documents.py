@@ -1,10 +1,17 @@
 """Projecting records into the document store, and applying changes to a container that is a home."""
+import json
+
+from django.core.exceptions import ValidationError
+
 from apps.stores import stores
 from apps.stores.exceptions import Conflict, NotFound, PreconditionFailed
 
 from .base import VERSION_FIELD, Projected, Projector
 
 MAX_ETAG_RETRIES = 5
+# Cosmos DB's item limit (2 MB), kept by every document store so a profile never
+# accepts what another refuses; what this projector adds to a record is small.
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024 - 64 * 1024
 # While a move to another partition is being finished: the partitions that may
 # still hold an old copy. Written with the new copy before the old ones are
 # deleted, so a retry (or any later event) finishes a move that failed half-way.
@@ -36,6 +43,17 @@ class DocumentProjector(Projector):
     def projected_records(self):
         for document in stores[self.alias].scan(self.container):
             yield Projected(document["id"], int(document.get(VERSION_FIELD, 0)), document)
+
+    def check(self, state):
+        if state.type == "deleted":
+            return
+        size = len(json.dumps(self.content(state), default=str).encode())
+        if size > MAX_DOCUMENT_BYTES:
+            raise ValidationError(
+                f"This record would make a {size:,}-byte document; the document store keeps at most "
+                f"{MAX_DOCUMENT_BYTES:,} bytes. Make it smaller.",
+                code="too_large",
+            )
 
     def apply(self, event):
         store = stores[self.alias]
