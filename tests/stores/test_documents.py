@@ -412,6 +412,47 @@ def test_continuation_of_another_query_raises_invalid_query(catalog):
         catalog.query("test-things", {"active": False}, limit=1, continuation=token)
 
 
+# -- scan -------------------------------------------------------------------
+@pytest.mark.parametrize("where, partition_key, expected", [
+    (None, None, [f"{i:02}" for i in range(23)]),
+    (None, "q", [f"{i:02}" for i in range(23) if i % 2]),
+    (Q(n__gte=5), None, [f"{i:02}" for i in range(23) if i % 7 >= 5]),
+])
+def test_scan_lists_every_matching_document_once_reading_page_by_page(store, where, partition_key, expected):
+    store.bulk_upsert("test-things", [{"id": f"{i:02}", "pk": "pq"[i % 2], "n": i % 7} for i in range(23)])
+    queries = []
+
+    def receiver(sender, operation, **kwargs):
+        queries.append(operation)
+
+    store_operation.connect(receiver)
+    try:
+        scanned = list(store.scan("test-things", where, partition_key=partition_key, page_size=4))
+    finally:
+        store_operation.disconnect(receiver)
+
+    assert sorted(ids(scanned)) == expected
+    assert all(document["_etag"] for document in scanned)
+    assert queries.count("query") >= -(-len(expected) // 4)
+
+
+def test_scan_of_an_empty_container_yields_nothing(store):
+    assert list(store.scan("test-things")) == []
+
+
+def test_scan_reads_nothing_until_iterated(store):
+    scan = store.scan("test-things", page_size=1)
+    store.create("test-things", {"id": "late", "pk": "p"})
+
+    assert ids(scan) == ["late"]
+
+
+@pytest.mark.parametrize("page_size", [0, -1, 1001, True, 2.5, None])
+def test_scan_takes_a_page_size_from_1_to_the_largest_page(store, page_size):
+    with pytest.raises(InvalidQuery, match="page_size is a whole number from 1 to 1000"):
+        store.scan("test-things", page_size=page_size)
+
+
 def test_count_applies_the_filter(catalog):
     assert catalog.count("test-things") == 5
     assert catalog.count("test-things", Q(price__gte=10) | Q(title__startswith="a")) == 4

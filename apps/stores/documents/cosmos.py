@@ -34,15 +34,12 @@ from django.core.exceptions import ImproperlyConfigured
 from ..exceptions import Conflict, InvalidQuery, NotFound, PreconditionFailed, StoreError, Unavailable
 from ..metrics import current_operation
 from ..query import Q
+from ..paging import Page, decode_continuation, encode_continuation, fingerprint
 from .base import (
     DocumentStore,
-    Page,
     apply_patch,
     batch_error,
     checked_condition,
-    decode_continuation,
-    encode_continuation,
-    fingerprint,
 )
 
 # Worth retrying later: throttled, timed out, or the service is busy or failing over.

@@ -17,15 +17,12 @@ from pathlib import Path
 
 from ..exceptions import Conflict, NotFound, PreconditionFailed
 from ..query import Q
+from ..paging import Page, decode_continuation, encode_continuation, fingerprint
 from .base import (
     DocumentStore,
-    Page,
     apply_patch,
     batch_error,
     checked_condition,
-    decode_continuation,
-    encode_continuation,
-    fingerprint,
 )
 
 SCHEMA = """

@@ -41,7 +41,7 @@ from gremlin_python.structure.graph import Vertex as GremlinVertex
 
 from ..exceptions import Conflict, InvalidQuery, NotFound, StoreError, Unavailable
 from ..metrics import current_operation
-from .base import DIRECTIONS, GraphStore, Ranked, Vertex
+from .base import DIRECTIONS, Edge, GraphStore, Ranked, Vertex
 
 PROPERTIES_KEY = "props"
 
@@ -64,6 +64,14 @@ UPSERT_EDGE = (
 )
 EDGE_ENDS = "g.V(src, dst)"
 REMOVE_EDGE = "g.V(src).outE(elabel).where(inV().hasId(dst)).drop()"
+# A label's edges in edge id order, the first ones or those after a given id, each as a map of
+# its id, its ends and its properties.
+EDGE_MAP = (
+    ".order().by(id, incr).limit(top)"
+    ".project('id', 'source', 'target', 'properties').by(id).by(outV().id()).by(inV().id()).by(valueMap())"
+)
+EDGES = "g.E().hasLabel(elabel)" + EDGE_MAP
+EDGES_AFTER = "g.E().hasLabel(elabel).has(id, gt(after))" + EDGE_MAP
 DROP_VERTICES = "g.V().limit(batch).drop()"
 ANY_VERTEX = "g.V().limit(1).count()"
 # Candidates two hops away, minus the start and what it already links to, as
@@ -216,16 +224,31 @@ def vertex_from(item, partition_key_property):
         raise StoreError(f"The Gremlin server answered {item!r} where a vertex was expected.")
     id = str(id)
     partition_value = values.pop(partition_key_property, None)
+    partition_key = None if partition_value in (None, id) else str(partition_value)
+    return Vertex(id=id, label=label, properties=decoded_properties(values), partition_key=partition_key)
+
+
+def edge_from(item, label):
+    """(edge id, Edge) from one map of an EDGES answer."""
+    if not isinstance(item, dict) or not {"id", "source", "target"} <= set(item):
+        raise StoreError(f"The Gremlin server answered {item!r} where an edge was expected.")
+    values = item.get("properties") or {}
+    if not isinstance(values, dict):
+        raise StoreError(f"The Gremlin server answered {values!r} where edge properties were expected.")
+    properties = decoded_properties(dict(values))
+    return str(item["id"]), Edge(str(item["source"]), label, str(item["target"]), properties)
+
+
+def decoded_properties(values):
+    """Our properties from the JSON in ``props``, beside those other tools wrote as native ones."""
     encoded = values.pop(PROPERTIES_KEY, None)
-    # Properties written by other tools show beside ours.
     properties = {key: value for key, value in values.items() if key not in ("id", "label")}
     if isinstance(encoded, str):
         try:
             properties.update(json.loads(encoded))
         except ValueError:
             properties[PROPERTIES_KEY] = encoded
-    partition_key = None if partition_value in (None, id) else str(partition_value)
-    return Vertex(id=id, label=label, properties=properties, partition_key=partition_key)
+    return properties
 
 
 def link_from(item):
@@ -442,6 +465,13 @@ class GremlinGraphStore(GraphStore):
         # Sorted here too: the server's order is not relied upon for ties.
         best = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
         return [Ranked(vertices[id], score) for id, score in best if id in vertices]
+
+    def _edges(self, label, after, count):
+        if after is None:
+            found = self._run(EDGES, {"elabel": label, "top": count})
+        else:
+            found = self._run(EDGES_AFTER, {"elabel": label, "after": after, "top": count})
+        return [edge_from(item, label) for item in found]
 
     def _links(self, frontier, direction, label, target):
         if target is None:
