@@ -18,6 +18,7 @@ from apps.stores.search import IndexDefinition, declare_index
 from apps.stores.search.base import MAX_QUERY_LENGTH
 from apps.stores.search.index import IndexedField
 from apps.stores.search.tantivy import TantivySearchBackend
+from apps.stores.signals import store_operation
 
 INDEX = declare_index(
     IndexDefinition(
@@ -83,6 +84,64 @@ def test_indexed_documents_come_back_whole(goods):
 
     assert results.total == 5
     assert {hit.id: hit.document for hit in results.hits} == {doc["id"]: doc for doc in GOODS}
+
+
+# -- scans ---------------------------------------------------------------------
+def test_scan_lists_every_document_once_with_its_id(goods):
+    scanned = list(goods.scan(INDEX, page_size=2))
+
+    assert sorted(id for id, _ in scanned) == ["p1", "p2", "p3", "p4", "p5"]
+    assert {id: document for id, document in scanned} == {doc["id"]: doc for doc in GOODS}
+
+
+def test_scan_ids_lists_every_id_once(goods):
+    assert sorted(goods.scan_ids(INDEX, page_size=1)) == ["p1", "p2", "p3", "p4", "p5"]
+
+
+def test_scan_of_an_empty_index_yields_nothing(search):
+    assert list(search.scan(INDEX)) == []
+
+
+def test_scan_reads_nothing_until_iterated(search):
+    scan = search.scan_ids(INDEX)
+    search.index_documents(INDEX, [{"id": "late"}])
+
+    assert list(scan) == ["late"]
+
+
+def test_scan_reads_one_page_per_request(search):
+    search.index_documents(INDEX, [{"id": f"d{n:03}", "stock": n} for n in range(25)])
+    reads = []
+
+    def receiver(sender, operation, **kwargs):
+        reads.append(operation)
+
+    store_operation.connect(receiver)
+    try:
+        scanned = list(search.scan_ids(INDEX, page_size=10))
+    finally:
+        store_operation.disconnect(receiver)
+
+    assert sorted(scanned) == [f"d{n:03}" for n in range(25)]
+    assert reads == ["scan"] * 3
+
+
+def test_a_document_that_stays_is_scanned_once_while_others_come_and_go(goods):
+    scan = goods.scan_ids(INDEX, page_size=2)
+    first = [next(scan), next(scan)]
+    goods.delete_documents(INDEX, [first[0]])
+    goods.index_documents(INDEX, [{"id": "a-new"}, {"id": "z-new"}, {**GOODS[4], "name": "Rye bread"}])
+    scanned = first + list(scan)
+
+    stayed = {"p1", "p2", "p3", "p4", "p5"} - {first[0]}
+    assert all(scanned.count(id) == 1 for id in stayed)
+    assert len(scanned) == len(set(scanned))
+
+
+@pytest.mark.parametrize("page_size", [0, 1001, True, 10.0, None])
+def test_scan_takes_a_page_size_from_1_to_1000(search, page_size):
+    with pytest.raises(InvalidQuery, match="page_size is a whole number from 1 to 1000"):
+        search.scan(INDEX, page_size=page_size)
 
 
 def test_indexing_the_same_id_replaces_the_document(goods):
@@ -577,6 +636,17 @@ def test_tantivy_needs_a_path_and_refuses_unknown_options(tmp_path):
         TantivySearchBackend(alias="t")
     with pytest.raises(ImproperlyConfigured, match="heap_mb"):
         TantivySearchBackend(alias="t", path=str(tmp_path), heap_mb=64)
+
+
+def test_tantivy_scans_past_the_result_window_of_search(tmp_path, monkeypatch):
+    monkeypatch.setattr(TantivySearchBackend, "max_result_window", 10)
+    backend = tantivy_backend(tmp_path)
+    backend.index_documents(INDEX, [{"id": f"d{n:02}"} for n in range(25)])
+
+    with pytest.raises(InvalidQuery, match="first 10 hits"):
+        backend.search(INDEX, page=3, page_size=10)
+    assert sorted(backend.scan_ids(INDEX, page_size=10)) == [f"d{n:02}" for n in range(25)]
+    backend.close()
 
 
 def test_tantivy_readers_see_another_instances_commits_at_once(tmp_path):

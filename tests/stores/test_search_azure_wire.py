@@ -103,6 +103,7 @@ def test_ensure_index_creates_the_next_version_from_the_declared_fields_and_poin
     assert put_alias.body == {"name": "contract-goods", "indexes": ["contract-goods-v3"]}
     fields = {field.pop("name"): field for field in put_index.body["fields"]}
     assert fields["id"]["key"] is True and fields["id"]["type"] == "Edm.String"
+    assert fields["id"]["filterable"] is True and fields["id"]["sortable"] is True  # scan() pages by key
     assert fields["name"] == {
         "type": "Edm.String", "key": False, "searchable": True, "filterable": True, "facetable": False,
         "sortable": True, "retrievable": True, "analyzer": "standardasciifolding.lucene",
@@ -409,6 +410,41 @@ def test_a_date_outside_years_1_to_9999_in_utc_never_reaches_the_service(azure, 
 def test_deep_pages_are_refused_as_azure_would(azure, wire):
     with pytest.raises(InvalidQuery):
         azure.search(INDEX, page=5000, page_size=100)
+
+
+# -- scan ------------------------------------------------------------------------------
+def test_scan_orders_by_key_and_resumes_after_the_last_key_past_any_skip_window(azure, wire):
+    wire.respond(200, search_results([{"id": "a1", "name": "Apple"}, {"id": "k=c2hlbGYgMS_DvA==", "name": None}]))
+    wire.respond(200, search_results([{"id": "p9", "name": "Pear"}]))
+
+    scanned = list(azure.scan(INDEX, page_size=2))
+
+    first, second = wire.take()
+    assert_request(first, "POST", f"{DOCS}/search.post.search")
+    assert first.body == {"search": "*", "orderby": "id asc", "top": 2}
+    assert second.body == {"search": "*", "orderby": "id asc", "top": 2, "filter": "id gt 'k=c2hlbGYgMS_DvA=='"}
+    assert scanned == [
+        ("a1", {"id": "a1", "name": "Apple"}), ("shelf 1/ü", {"id": "shelf 1/ü"}), ("p9", {"id": "p9", "name": "Pear"}),
+    ]
+
+
+def test_a_full_last_page_costs_one_more_request_that_finds_nothing(azure, wire):
+    wire.respond(200, search_results([{"id": "a1"}]))
+    wire.respond(200, search_results([]))
+
+    assert list(azure.scan_ids(INDEX, page_size=1)) == ["a1"]
+    assert [request.body.get("filter") for request in wire.take()] == [None, "id gt 'a1'"]
+
+
+def test_a_scan_that_fails_midway_raises_the_stores_error(azure, wire):
+    wire.respond(200, search_results([{"id": "a1"}]))
+    wire.respond(400, error("InvalidRequestParameter", "Invalid expression: 'id' is not sortable."))
+
+    scan = azure.scan_ids(INDEX, page_size=1)
+
+    assert next(scan) == "a1"
+    with pytest.raises(InvalidQuery, match="not sortable"):
+        next(scan)
 
 
 # -- suggest and count -----------------------------------------------------------------

@@ -70,7 +70,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from ..exceptions import Conflict, InvalidQuery, NotFound, PreconditionFailed, StoreError, Unavailable
 from .base import SearchBackend, SearchHit, SearchResults, batches
-from .odata import filter_expression
+from .odata import filter_expression, quote
 from .values import as_datetime, exact_value, values_of
 
 logger = logging.getLogger(__name__)
@@ -141,7 +141,8 @@ def folded(text):
 
 def schema(definition, index_name):
     """The Azure SearchIndex for an IndexDefinition."""
-    fields = [SimpleField(name="id", type="Edm.String", key=True)]
+    # The key sorts and filters so that scan() can page past the 100,000-hit window by key.
+    fields = [SimpleField(name="id", type="Edm.String", key=True, filterable=True, sortable=True)]
     for field in definition.fields:
         if field.searchable or field.autocomplete:  # a suggester's fields must be searchable
             fields.append(SearchableField(
@@ -486,6 +487,16 @@ class AzureSearchBackend(SearchBackend):
             name: facet_counts(definition.field(name), raw_facets.get(name, [])) for name in facets
         }
         return SearchResults(hits=hits, total=total or 0, facets=counted)
+
+    def _scan_page(self, definition, after, page_size):
+        # $skip stops at 100,000: past it, Azure's way is to order by the key and filter past the last one.
+        arguments = {"search_text": "*", "order_by": ["id asc"], "top": page_size}
+        if after is not None:
+            arguments["filter"] = f"id gt {quote(after)}"
+        with translated_errors(f"scanning {definition.name}"):
+            raw_hits = list(islice(self._client(definition.name).search(**arguments), page_size))
+        pairs = [(from_key(raw["id"]), read_document(raw)) for raw in raw_hits]
+        return pairs, (raw_hits[-1]["id"] if len(raw_hits) == page_size else None)
 
     def _suggest(self, definition, prefix, limit):
         names = definition.autocomplete

@@ -438,6 +438,16 @@ class TantivySearchBackend(SearchBackend):
         top = self.max_facet_values
         return {name: facet_counts(layout.definition.field(name), result[name]["buckets"])[:top] for name in names}
 
+    def _scan_page(self, definition, position, page_size):
+        # The whole scan reads one searcher, a snapshot of the index: pages by offset neither skip nor
+        # repeat a document while writers go on. Hits of the all-documents query tie, so they come in
+        # the index's own order; each page costs a pass over the index, so large indexes want large pages.
+        searcher, offset = position or (self._searcher(definition)[1], 0)
+        hits = searcher.search(tantivy.Query.all_query(), page_size + 1, count=False, offset=offset).hits
+        sources = [Layout.source(searcher.doc(address)) for _, address in hits[:page_size]]
+        following = (searcher, offset + page_size) if len(hits) > page_size else None
+        return [(source[ID], source) for source in sources], following
+
     def _suggest(self, definition, prefix, limit):
         layout, searcher = self._searcher(definition)
         words = analyzed(prefix)
