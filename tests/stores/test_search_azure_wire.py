@@ -27,7 +27,7 @@ from apps.stores.search.testing import (
     suggestions,
 )
 
-from .test_search import GOODS, HOSTILE, INDEX
+from .test_search import GOODS, INDEX, WITH_WORDS, WITHOUT_WORDS
 
 API_VERSION = "2026-04-01"
 KEY = "admin-key-for-tests"
@@ -350,19 +350,25 @@ def escaped_everywhere(query):
     return True
 
 
-@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+@pytest.mark.parametrize("text", WITH_WORDS, ids=range(len(WITH_WORDS)))
 def test_hostile_text_reaches_the_service_only_as_escaped_words(azure, wire, text):
     wire.respond(200, search_results([], count=0))
 
     azure.search(INDEX, text, where=Q(price__gte=0), facets=["category"], highlight=True)
 
-    sent = wire.take()
-    wire.answers.clear()  # text without words is answered without a request
-    if sent:
-        query = sent[0].body["search"]
-        assert escaped_everywhere(query)
-        assert len(query.split(" ")) <= MAX_TERMS
-        assert sent[0].body["queryType"] == "simple"
+    [sent] = wire.take()
+    query = sent.body["search"]
+    assert escaped_everywhere(query)
+    assert 1 <= len(query.split(" ")) <= MAX_TERMS
+    assert sent.body["queryType"] == "simple"
+
+
+@pytest.mark.parametrize("text", WITHOUT_WORDS, ids=range(len(WITHOUT_WORDS)))
+def test_hostile_text_without_words_matches_nothing_without_a_request(azure, wire, text):
+    results = azure.search(INDEX, text, where=Q(price__gte=0), facets=["category"], highlight=True)
+
+    assert (results.total, results.hits, results.facets) == (0, [], {"category": []})
+    assert wire.take() == []
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -408,8 +414,9 @@ def test_a_date_outside_years_1_to_9999_in_utc_never_reaches_the_service(azure, 
 
 
 def test_deep_pages_are_refused_as_azure_would(azure, wire):
-    with pytest.raises(InvalidQuery):
+    with pytest.raises(InvalidQuery, match="first 100100 hits"):
         azure.search(INDEX, page=5000, page_size=100)
+    assert wire.take() == []
 
 
 # -- scan ------------------------------------------------------------------------------
