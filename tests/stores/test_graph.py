@@ -119,10 +119,10 @@ def test_removing_a_missing_vertex_is_not_an_error(graph):
     lambda g: g.common_neighbours("a", "b", direction="sideways"),
     lambda g: g.common_neighbours("a", "b", limit=1001),
     lambda g: g.recommendations("a", label=None),
-    lambda g: g.recommendations("a", limit=0),
-    lambda g: g.recommendations("a", limit=101),
+    lambda g: g.recommendations("a", label="follows", limit=0),
+    lambda g: g.recommendations("a", label="follows", limit=101),
     lambda g: g.bought_together("a", label="bought by"),
-    lambda g: g.bought_together("a", limit=True),
+    lambda g: g.bought_together("a", label="bought", limit=True),
     lambda g: g.shortest_path("a", "b", max_depth=0),
     lambda g: g.shortest_path("a", "b", max_depth=7),
     lambda g: g.shortest_path("a", "b", direction="up"),
@@ -421,7 +421,7 @@ def test_recommendations_stop_at_the_limit_and_come_whole(follows):
 
 
 def test_recommendations_for_a_missing_vertex_are_none(graph):
-    assert graph.recommendations("nobody") == []
+    assert graph.recommendations("nobody", label="follows") == []
 
 
 # -- bought together --------------------------------------------------------------
@@ -441,20 +441,20 @@ def purchases(graph):
 
 
 def test_bought_together_ranks_by_buyers_then_id_and_leaves_out_the_product(purchases):
-    ranked = purchases.bought_together("p1")
+    ranked = purchases.bought_together("p1", label="bought")
 
     assert [(r.vertex.id, r.score) for r in ranked] == [("p2", 2), ("p3", 2), ("p4", 1)]
     assert ranked[0].vertex == Vertex("p2", "product", {"n": 2}, "shop")
 
 
 def test_bought_together_stops_at_the_limit(purchases):
-    assert [r.vertex.id for r in purchases.bought_together("p4", limit=2)] == ["p1", "p2"]
+    assert [r.vertex.id for r in purchases.bought_together("p4", label="bought", limit=2)] == ["p1", "p2"]
 
 
 def test_bought_together_of_an_unbought_product_is_empty(purchases):
     purchases.upsert_vertex("p9", "product")
 
-    assert purchases.bought_together("p9") == []
+    assert purchases.bought_together("p9", label="bought") == []
 
 
 # -- shortest path ---------------------------------------------------------------
@@ -559,6 +559,12 @@ def test_shortest_path_in_a_dense_graph_finds_the_smallest_shortest_path(clique)
     assert graph.shortest_path("far", "v00", max_depth=6, direction="both") == ["far", "v05", "v00"]
 
 
+@pytest.mark.parametrize("method", ["recommendations", "bought_together"])
+def test_ranked_walks_take_their_label_from_the_caller_not_from_a_default(graph, method):
+    with pytest.raises(TypeError, match="label"):
+        getattr(graph, method)("a")
+
+
 @pytest.mark.parametrize("call", [
     lambda g: g.neighbours("a", offset=2**63),
     lambda g: g.neighbours("a", offset=2**31),
@@ -599,8 +605,8 @@ def test_recommendations_and_bought_together_never_list_the_vertex_asked_about(l
     loops.upsert_edge("c", "follows", "d")
     loops.bulk_upsert_edges([("a", "bought", "a"), ("b", "bought", "a"), ("b", "bought", "b")])
 
-    assert [r.vertex.id for r in loops.recommendations("a")] == ["d"]
-    assert [r.vertex.id for r in loops.bought_together("a")] == ["b"]
+    assert [r.vertex.id for r in loops.recommendations("a", label="follows")] == ["d"]
+    assert [r.vertex.id for r in loops.bought_together("a", label="bought")] == ["b"]
 
 
 def test_an_upsert_without_a_partition_key_keeps_the_stored_one(graph):

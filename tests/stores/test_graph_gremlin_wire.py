@@ -517,13 +517,13 @@ def test_recommendations_rank_on_the_server_then_read_the_vertices(server, store
 def test_a_recommended_vertex_removed_meanwhile_is_left_out(server, store):
     server.answer(ok({"user:x": 3}, {"user:y": 2}), ok(cosmos_vertex("user:y", "user", {})))
 
-    assert [r.vertex.id for r in store.recommendations("user:me")] == ["user:y"]
+    assert [r.vertex.id for r in store.recommendations("user:me", label="follows")] == ["user:y"]
 
 
 def test_no_candidates_means_no_second_request(server, store):
     server.answer(ok())
 
-    assert store.recommendations("user:me") == []
+    assert store.recommendations("user:me", label="follows") == []
     assert len(server.sent) == 1
 
 
@@ -532,7 +532,7 @@ def test_bought_together_walks_to_the_buyers_and_back_out(server, store):
                   ok(graphson_vertex("product:2", "product", {}, pk="books"),
                      graphson_vertex("product:3", "product", {}, pk="books")))
 
-    ranked = store.bought_together("product:1", limit=2)
+    ranked = store.bought_together("product:1", label="bought", limit=2)
 
     assert server.sent[0] == (
         "g.V(vid).as('start').in(elabel).out(elabel).where(neq('start'))"

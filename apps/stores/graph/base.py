@@ -240,7 +240,7 @@ class GraphStore(StoreBackend):
         with self._timed("common_neighbours", label):
             return self._common_neighbours(a, b, direction, label, limit, offset)
 
-    def recommendations(self, id, *, label="follows", limit=10):
+    def recommendations(self, id, *, label, limit=10):
         """Vertices two ``label`` edges away from ``id``, as Ranked, best first.
 
         The score is the number of paths ``id -> x -> candidate``; ties go
@@ -253,10 +253,10 @@ class GraphStore(StoreBackend):
         with self._timed("recommendations", label):
             return self._recommendations(id, label, limit)
 
-    def bought_together(self, id, *, label="bought", limit=10):
+    def bought_together(self, id, *, label, limit=10):
         """What the vertices linking to ``id`` by ``label`` also link to, as Ranked, best first.
 
-        People who bought X also bought Y: the score is the number of
+        With a purchase label, people who bought X also bought Y: the score is the number of
         vertices with both edges, ties go to the smaller id, and ``id``
         itself is never listed.
         """
