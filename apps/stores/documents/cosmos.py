@@ -29,10 +29,10 @@ from decimal import Decimal
 from azure.core import MatchConditions
 from azure.core.exceptions import ServiceRequestError, ServiceResponseError
 from azure.cosmos import CosmosClient, PartitionKey, exceptions
-from django.core.exceptions import ImproperlyConfigured
 
 from ..exceptions import Conflict, InvalidQuery, NotFound, PreconditionFailed, StoreError, Unavailable
 from ..metrics import current_operation
+from ..options import one_of, whole
 from ..query import Q
 from ..paging import Page, decode_continuation, encode_continuation, fingerprint
 from .base import (
@@ -293,23 +293,16 @@ class CosmosDocumentStore(DocumentStore):
         "throttle_retries": 9,
         "throttle_max_wait": 10,
     }
+    option_rules = {
+        "consistency_level": one_of(*CONSISTENCY_LEVELS, nullable=True),
+        # The SDK reads 0 as "use the default", so at least 1.
+        "throttle_retries": whole(least=1),
+        "throttle_max_wait": whole(least=1),
+    }
     supports_atomic_batch = True
 
     def __init__(self, alias="default", **options):
         super().__init__(alias, **options)
-        level = self.options["consistency_level"]
-        if level is not None and level not in CONSISTENCY_LEVELS:
-            raise ImproperlyConfigured(
-                f"CosmosDocumentStore (store {alias!r}): consistency_level {level!r} is not one of "
-                f"{', '.join(CONSISTENCY_LEVELS)}."
-            )
-        for name in ("throttle_retries", "throttle_max_wait"):
-            value = self.options[name]
-            # The SDK reads 0 as "use the default", so at least 1.
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ImproperlyConfigured(
-                    f"CosmosDocumentStore (store {alias!r}): {name} is a whole number from 1, not {value!r}."
-                )
         self._lock = threading.Lock()
         self._forget_client()
 

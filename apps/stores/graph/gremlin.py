@@ -33,7 +33,6 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from functools import cached_property
 
 import aiohttp
-from django.core.exceptions import ImproperlyConfigured
 from gremlin_python.driver import client as gremlin_client
 from gremlin_python.driver import serializer
 from gremlin_python.driver.protocol import GremlinServerError
@@ -41,6 +40,7 @@ from gremlin_python.structure.graph import Vertex as GremlinVertex
 
 from ..exceptions import Conflict, InvalidQuery, NotFound, StoreError, Unavailable
 from ..metrics import current_operation
+from ..options import flag, seconds, text, whole
 from .base import DIRECTIONS, Edge, GraphStore, Ranked, Vertex
 
 PROPERTIES_KEY = "props"
@@ -297,29 +297,23 @@ class GremlinGraphStore(GraphStore):
         "verify_tls": True,
         "clear_batch": 500,
     }
+    option_rules = {
+        "endpoint": text(r"wss?://[^/\s]+.*", "a ws:// or wss:// address"),
+        "partition_key_property": text(r"[A-Za-z_][A-Za-z0-9_]*", "a property name such as 'pk'"),
+        "pool_size": whole(least=1),
+        "max_retries": whole(),
+        "clear_batch": whole(least=1),
+        "read_timeout": seconds(least=0.001),
+        "write_timeout": seconds(least=0.001),
+        "retry_backoff": seconds(),
+        "max_retry_wait": seconds(),
+        "verify_tls": flag(),
+    }
     supports_relabel = False
     supports_atomic_bulk = False
 
     def __init__(self, alias="default", **options):
         super().__init__(alias, **options)
-        options = self.options
-        if not re.match(r"^wss?://[^/\s]+", str(options["endpoint"])):
-            raise ImproperlyConfigured(
-                f"{alias}: endpoint is a ws:// or wss:// address, not {options['endpoint']!r}."
-            )
-        if not isinstance(options["partition_key_property"], str) or not re.match(
-            r"^[A-Za-z_][A-Za-z0-9_]*$", options["partition_key_property"]
-        ):
-            raise ImproperlyConfigured(f"{alias}: partition_key_property is a property name such as 'pk'.")
-        for name, least in (("pool_size", 1), ("max_retries", 0), ("clear_batch", 1)):
-            if not isinstance(options[name], int) or isinstance(options[name], bool) or options[name] < least:
-                raise ImproperlyConfigured(f"{alias}: {name} is a whole number, at least {least}.")
-        for name, least in (
-            ("read_timeout", 0.001), ("write_timeout", 0.001), ("retry_backoff", 0), ("max_retry_wait", 0),
-        ):
-            value = options[name]
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < least:
-                raise ImproperlyConfigured(f"{alias}: {name} is a number of seconds, at least {least}.")
         self._client_lock = threading.Lock()
 
     # -- the client --------------------------------------------------------

@@ -12,9 +12,8 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from django.core.exceptions import ImproperlyConfigured
-
 from ..exceptions import InvalidQuery, NotFound, Unavailable
+from ..options import path, seconds
 from .base import Edge, GraphStore, Ranked, Vertex
 
 SCHEMA = """
@@ -123,13 +122,11 @@ class SQLiteGraphStore(GraphStore):
 
     required_options = ("path",)
     default_options = {"timeout": 20}
+    option_rules = {"path": path(), "timeout": seconds()}
     supports_atomic_bulk = True
 
     def __init__(self, alias="default", **options):
         super().__init__(alias, **options)
-        timeout = self.options["timeout"]
-        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout < 0:
-            raise ImproperlyConfigured(f"{alias}: timeout is a number of seconds, 0 or more.")
         self.path = Path(self.options["path"])
         self._local = threading.local()
 

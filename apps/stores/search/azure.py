@@ -66,9 +66,8 @@ from azure.search.documents.indexes.models import (
     SimpleField,
     TextWeights,
 )
-from django.core.exceptions import ImproperlyConfigured
-
 from ..exceptions import Conflict, InvalidQuery, NotFound, PreconditionFailed, StoreError, Unavailable
+from ..options import seconds, text, whole
 from .base import SearchBackend, SearchHit, SearchResults, batches
 from .odata import filter_expression, quote
 from .values import as_datetime, exact_value, values_of
@@ -251,6 +250,14 @@ class AzureSearchBackend(SearchBackend):
     rebuild_keeps_concurrent_writes = False
     required_options = ("endpoint", "key")
     default_options = {"api_version": None, "retries": 3, "retry_backoff": 0.8, "timeout": 30}
+    option_rules = {
+        "endpoint": text(r"https://\S+", "the service's https:// address"),
+        "api_version": text(r"\d{4}-\d{2}-\d{2}(-preview)?", "an api-version such as '2024-07-01', or None",
+                            nullable=True),
+        "retries": whole(),
+        "retry_backoff": seconds(),
+        "timeout": seconds(),
+    }
     max_facet_values = 100
     #: An azure-core HttpTransport for the clients, None for the SDK's default. Not an OPTIONS
     #: key: tests set it on an instance before its first call, to answer at the wire.
@@ -258,15 +265,6 @@ class AzureSearchBackend(SearchBackend):
 
     def __init__(self, alias="default", **options):
         super().__init__(alias, **options)
-        retries, backoff = self.options["retries"], self.options["retry_backoff"]
-        if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
-            raise ImproperlyConfigured(f"{alias}: retries is a whole number, 0 or more.")
-        for name in ("retry_backoff", "timeout"):
-            value = self.options[name]
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-                raise ImproperlyConfigured(f"{alias}: {name} is a number of seconds, 0 or more.")
-        if not str(self.options["endpoint"]).startswith("https://"):
-            raise ImproperlyConfigured(f"{alias}: endpoint is the service's https:// address.")
         self._search_clients = {}
 
     # -- clients --------------------------------------------------------------

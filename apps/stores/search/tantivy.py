@@ -24,9 +24,8 @@ from functools import partial
 from pathlib import Path
 
 import tantivy
-from django.core.exceptions import ImproperlyConfigured
-
 from ..exceptions import Conflict, InvalidQuery, NotSupported, StoreError, Unavailable
+from ..options import path, seconds, whole
 from .base import SearchBackend, SearchHit, SearchResults
 from .tantivy_generations import EVERYTHING, Generations
 from .tantivy_highlight import highlights
@@ -95,6 +94,7 @@ class TantivySearchBackend(SearchBackend):
     rebuild_keeps_concurrent_writes = True
     required_options = ("path",)
     default_options = {"writer_heap_mb": 64, "lock_timeout": 10}
+    option_rules = {"path": path(), "writer_heap_mb": whole(least=16, unit=" of megabytes"), "lock_timeout": seconds()}
     max_facet_values = 100
     # Deep pages cost memory in tantivy's top-docs collector; Azure AI Search caps $skip alike.
     max_result_window = 100_000
@@ -105,11 +105,6 @@ class TantivySearchBackend(SearchBackend):
 
     def __init__(self, alias="default", **options):
         super().__init__(alias, **options)
-        heap, timeout = self.options["writer_heap_mb"], self.options["lock_timeout"]
-        if not isinstance(heap, int) or isinstance(heap, bool) or heap < 16:
-            raise ImproperlyConfigured(f"{alias}: writer_heap_mb is a whole number of megabytes, 16 or more.")
-        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout < 0:
-            raise ImproperlyConfigured(f"{alias}: lock_timeout is a number of seconds, 0 or more.")
         self.path = Path(self.options["path"])
         self._lock = threading.Lock()
         self._forget()
