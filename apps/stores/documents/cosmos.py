@@ -33,6 +33,7 @@ from azure.cosmos import CosmosClient, PartitionKey, exceptions
 from ..exceptions import Conflict, InvalidQuery, NotFound, PreconditionFailed, StoreError, Unavailable
 from ..metrics import current_operation
 from ..options import one_of, whole
+from ..retry import retry_call
 from ..query import Q
 from ..paging import Page, decode_continuation, encode_continuation, fingerprint
 from .base import (
@@ -483,18 +484,26 @@ class CosmosDocumentStore(DocumentStore):
 
     def _patch_by_replace(self, proxy, container, id, partition_key, operations, condition, if_match):
         """Apply the patch as the embedded backend does, and replace the document if it has not changed."""
-        for _ in range(REPLACE_ATTEMPTS):
+
+        def read_and_replace():
             stored = proxy.read_item(id, partition_key=partition_key, response_hook=record_charge)
             self._check_patch_precondition(proxy, container, stored, partition_key, condition, if_match)
             document = apply_patch(body(stored), operations)
-            try:
-                item = proxy.replace_item(
-                    id, document, response_hook=record_charge, **self._precondition(stored["_etag"])
-                )
-            except exceptions.CosmosAccessConditionFailedError:
-                continue  # another writer came between the read and the replace: read again
+            item = proxy.replace_item(id, document, response_hook=record_charge, **self._precondition(stored["_etag"]))
             return public(item)
-        raise Unavailable(f"The {container.name} document {id!r} kept changing during a patch; retry later.")
+
+        # Another writer came between the read and the replace: read again, after a short wait.
+        try:
+            return retry_call(
+                read_and_replace,
+                retry_if=lambda e: isinstance(e, exceptions.CosmosAccessConditionFailedError),
+                retries=REPLACE_ATTEMPTS - 1,
+                base=0.01,
+                cap=0.2,
+            )
+        except exceptions.CosmosAccessConditionFailedError:
+            message = f"The {container.name} document {id!r} kept changing during a patch; retry later."
+            raise Unavailable(message) from None
 
     def _execute_batch(self, container, partition_key, operations):
         batch = []

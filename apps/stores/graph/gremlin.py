@@ -25,10 +25,8 @@ connection in its pool. What still fails becomes the store's own exception.
 """
 import hashlib
 import json
-import random
 import re
 import threading
-import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from functools import cached_property
 
@@ -41,6 +39,7 @@ from gremlin_python.structure.graph import Vertex as GremlinVertex
 from ..exceptions import Conflict, InvalidQuery, NotFound, StoreError, Unavailable
 from ..metrics import current_operation
 from ..options import flag, seconds, text, whole
+from ..retry import retry_call
 from .base import DIRECTIONS, Edge, GraphStore, Ranked, Vertex
 
 PROPERTIES_KEY = "props"
@@ -137,6 +136,14 @@ class Failure:
 
     def __init__(self, error, retry=False, reconnect=False, wait=None):
         self.error, self.retry, self.reconnect, self.wait = error, retry, reconnect, wait
+
+
+class FailedRequest(Exception):
+    """One request failed; carries the Failure that says whether to retry it."""
+
+    def __init__(self, failure):
+        super().__init__(str(failure.error))
+        self.failure = failure
 
 
 def status_of(error):
@@ -351,33 +358,36 @@ class GremlinGraphStore(GraphStore):
 
     def _run(self, script, bindings):
         """The results of one script, retried while the failure is worth retrying."""
-        for attempt in range(self.options["max_retries"] + 1):
-            client = self.client
-            try:
-                result_set = client.submit(script, bindings)
-                results = result_set.all().result()
-            except Exception as e:  # noqa: BLE001 - judged and translated just below
-                if isinstance(e, GremlinServerError):
-                    record_charge(e.status_attributes)  # a refused request is billed too
-                failure = judge(e)
-                if client.is_closed():  # replaced by another thread while this request was going out
-                    closed = Unavailable(f"Gremlin client closed during the request: {e!r}")
-                    failure = Failure(closed, retry=True)
-                if failure.reconnect:
-                    self._replace_client(client)
-                if not failure.retry or attempt == self.options["max_retries"]:
-                    raise failure.error from e
-                time.sleep(self._wait(attempt, failure.wait))
-            else:
-                record_charge(result_set.status_attributes)
-                return results
-        raise AssertionError("unreachable")  # pragma: no cover
+        try:
+            return retry_call(
+                lambda: self._submit(script, bindings),
+                retry_if=lambda error: isinstance(error, FailedRequest) and error.failure.retry,
+                wait_hint=lambda error: error.failure.wait,
+                retries=self.options["max_retries"],
+                base=self.options["retry_backoff"],
+                cap=self.options["max_retry_wait"],
+            )
+        except FailedRequest as e:
+            raise e.failure.error from e.__cause__
 
-    def _wait(self, attempt, asked):
-        if asked is not None:
-            return min(asked, self.options["max_retry_wait"])
-        backoff = self.options["retry_backoff"] * 2**attempt
-        return min(backoff * random.uniform(0.5, 1.0), self.options["max_retry_wait"])
+    def _submit(self, script, bindings):
+        """One request; FailedRequest, judged, when it fails."""
+        client = self.client
+        try:
+            result_set = client.submit(script, bindings)
+            results = result_set.all().result()
+        except Exception as e:  # noqa: BLE001 - judged and translated just below
+            if isinstance(e, GremlinServerError):
+                record_charge(e.status_attributes)  # a refused request is billed too
+            failure = judge(e)
+            if client.is_closed():  # replaced by another thread while this request was going out
+                closed = Unavailable(f"Gremlin client closed during the request: {e!r}")
+                failure = Failure(closed, retry=True)
+            if failure.reconnect:
+                self._replace_client(client)
+            raise FailedRequest(failure) from e
+        record_charge(result_set.status_attributes)
+        return results
 
     def _vertex(self, item):
         return vertex_from(item, self.options["partition_key_property"])

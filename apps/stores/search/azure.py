@@ -42,9 +42,7 @@ Tests answer at the wire by setting an instance's ``transport`` attribute
 """
 import base64
 import logging
-import random
 import re
-import time
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -68,6 +66,7 @@ from azure.search.documents.indexes.models import (
 )
 from ..exceptions import Conflict, InvalidQuery, NotFound, PreconditionFailed, StoreError, Unavailable
 from ..options import seconds, text, whole
+from ..retry import retry_call
 from .base import SearchBackend, SearchHit, SearchResults, batches
 from .odata import filter_expression, quote
 from .values import as_datetime, exact_value, values_of
@@ -229,6 +228,14 @@ def translated_errors(what):
         raise Unavailable(f"Azure AI Search cannot be reached ({what}): {e}") from e
 
 
+class NotAllWritten(Exception):
+    """Some documents of a batch failed for a reason that passes: ``failed`` maps keys to results."""
+
+    def __init__(self, failed):
+        super().__init__(f"{len(failed)} documents failed")
+        self.failed = failed
+
+
 @dataclass
 class AzureBuild:
     """A rebuild under way: the new index, and the alias as it was when the rebuild began."""
@@ -351,9 +358,8 @@ class AzureSearchBackend(SearchBackend):
         client = self._client(index_name)
         send = client.upload_documents if action == "upload" else client.delete_documents
         pending = {document["id"]: document for document in documents}
-        for attempt in range(self.options["retries"] + 1):
-            if attempt:
-                self._back_off(attempt)
+
+        def send_pending():
             with translated_errors(f"writing {len(pending)} documents to {index_name}"):
                 results = send(documents=list(pending.values()))
             failed = {}
@@ -367,19 +373,24 @@ class AzureSearchBackend(SearchBackend):
                         f"Azure AI Search refused document {from_key(result.key)!r} "
                         f"({result.status_code}): {result.error_message}"
                     )
-            if not pending:
-                return
-            logger.info("Azure AI Search: %d documents for %s failed; retrying.", len(pending), index_name)
-        keys = ", ".join(repr(from_key(key)) for key in islice(pending, 5))
-        raise Unavailable(
-            f"{len(pending)} documents were not written to {index_name} after {self.options['retries']} "
-            f"retries ({keys}...): {next(iter(failed.values())).error_message if failed else 'no answer'}"
-        )
+            if pending:
+                logger.info("Azure AI Search: %d documents for %s failed.", len(pending), index_name)
+                raise NotAllWritten(failed)
 
-    def _back_off(self, attempt):
-        delay = self.options["retry_backoff"] * 2 ** (attempt - 1)
-        if delay:
-            time.sleep(random.uniform(delay / 2, delay))
+        try:
+            retry_call(
+                send_pending,
+                retry_if=lambda error: isinstance(error, NotAllWritten),
+                retries=self.options["retries"],
+                base=self.options["retry_backoff"],
+            )
+        except NotAllWritten as e:
+            keys = ", ".join(repr(from_key(key)) for key in islice(pending, 5))
+            reason = next(iter(e.failed.values())).error_message if e.failed else "no answer"
+            raise Unavailable(
+                f"{len(pending)} documents were not written to {index_name} after {self.options['retries']} "
+                f"retries ({keys}...): {reason}"
+            ) from None
 
     def _clear(self, definition):
         build = self._start_rebuild(definition)

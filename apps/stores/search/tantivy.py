@@ -14,10 +14,8 @@ tantivy_generations.
 import json
 import logging
 import os
-import random
 import shutil
 import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -26,6 +24,7 @@ from pathlib import Path
 import tantivy
 from ..exceptions import Conflict, InvalidQuery, NotSupported, StoreError, Unavailable
 from ..options import path, seconds, whole
+from ..retry import retry_call
 from .base import SearchBackend, SearchHit, SearchResults
 from .tantivy_generations import EVERYTHING, Generations
 from .tantivy_highlight import highlights
@@ -49,6 +48,10 @@ logger = logging.getLogger(__name__)
 SWAP_RETRIES = 5
 # The distinct values of a facet counted before the most frequent are kept.
 FACET_TERMS = 100_000
+
+
+class WriterLocked(Exception):
+    """Another writer, maybe in another process, holds the index's lock."""
 
 
 @dataclass(frozen=True)
@@ -166,10 +169,10 @@ class TantivySearchBackend(SearchBackend):
 
     def _open_index(self, definition, folder):
         layout = Layout(definition)
-        for attempt in range(3):
+
+        def open_folder():
             try:
-                index = tantivy.Index(layout.schema, str(folder), reuse=True)
-                break
+                return tantivy.Index(layout.schema, str(folder), reuse=True)
             except ValueError as e:
                 if "schema does not match" in str(e):
                     raise Unavailable(
@@ -178,9 +181,13 @@ class TantivySearchBackend(SearchBackend):
                     ) from e
                 if not folder.is_dir():
                     raise FileNotFoundError(folder) from e
-                if attempt == 2:
-                    raise Unavailable(f"Cannot open the search index in {folder}: {e}") from e
-                time.sleep(0.05)  # another process was creating it at the same moment
+                raise
+
+        # A ValueError left is another process creating the index at the same moment.
+        try:
+            index = retry_call(open_folder, retry_if=lambda e: type(e) is ValueError, retries=2, base=0.05)
+        except ValueError as e:
+            raise Unavailable(f"Cannot open the search index in {folder}: {e}") from e
         index.register_tokenizer(WORDS_TOKENIZER, WORDS)
         # Every search reloads explicitly, so tantivy's meta.json watcher thread is not needed.
         index.config_reader(reload_policy="manual")
@@ -245,18 +252,22 @@ class TantivySearchBackend(SearchBackend):
 
     def _acquire_writer(self, index, name):
         timeout = self.options["lock_timeout"]
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def take():
             try:
                 return index.writer(heap_size=self.options["writer_heap_mb"] * 1_000_000)
             except ValueError as e:
-                if "LockBusy" not in str(e):
-                    raise Unavailable(f"Cannot write to the search index {name}: {e}") from e
-                if time.monotonic() >= deadline:
-                    message = f"The search index {name} stayed locked by another writer for {timeout} s."
-                    raise Unavailable(message) from e
-            # Jitter, so processes waiting for the same lock do not retry in step.
-            time.sleep(random.uniform(0.01, 0.05))
+                if "LockBusy" in str(e):
+                    raise WriterLocked(str(e)) from e
+                raise Unavailable(f"Cannot write to the search index {name}: {e}") from e
+
+        # Short waits: the lock is held for one batch; the jitter keeps waiting processes out of step.
+        try:
+            return retry_call(take, retry_if=lambda e: isinstance(e, WriterLocked), base=0.01, cap=0.05,
+                              timeout=timeout)
+        except WriterLocked as e:
+            message = f"The search index {name} stayed locked by another writer for {timeout} s."
+            raise Unavailable(message) from e.__cause__
 
     # -- hooks ------------------------------------------------------------
     def _ensure_index(self, definition):
