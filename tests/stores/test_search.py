@@ -838,7 +838,7 @@ def test_tantivy_rebuild_applies_a_changed_definition(tmp_path):
 def test_tantivy_adopts_an_index_folder_from_before_generations(tmp_path):
     import tantivy
 
-    from apps.stores.search.tantivy_schema import WORDS, WORDS_TOKENIZER, Layout
+    from apps.stores.search.tantivy.schema import WORDS, WORDS_TOKENIZER, Layout
 
     legacy = tmp_path / "search" / INDEX.name
     legacy.mkdir(parents=True)

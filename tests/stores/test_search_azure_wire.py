@@ -3,7 +3,7 @@
 No emulator of Azure AI Search exists, so these tests check the exact HTTP
 requests the backend makes (method, path, api-version, api-key, body) and
 feed it realistic answers that the real SDK decodes, through
-apps.stores.search.testing.AzureSearchWire. The contract suite in
+tests/stores/azure_search_wire.py. The contract suite in
 test_search.py cannot run against this backend here.
 """
 import math
@@ -14,8 +14,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from apps.stores.exceptions import Conflict, InvalidQuery, NotFound, StoreError, Unavailable
 from apps.stores.query import Q
-from apps.stores.search.azure import MAX_TERMS, AzureSearchBackend, schema
-from apps.stores.search.testing import (
+from apps.stores.search.azure import AzureSearchBackend
+from apps.stores.search.azure.backend import MAX_TERMS, schema
+from .azure_search_wire import (
     AzureSearchWire,
     UnexpectedRequest,
     alias,

@@ -9,7 +9,7 @@ failing. Readers reload before every search to see other processes' commits.
 An index is a series of generations behind a pointer file, so rebuild()
 builds a new one aside and swaps it in atomically; how writers in other
 processes follow the swap without losing a write is told in
-tantivy_generations.
+tantivy.generations.
 """
 import json
 import logging
@@ -22,13 +22,13 @@ from functools import partial
 from pathlib import Path
 
 import tantivy
-from ..exceptions import Conflict, InvalidQuery, NotSupported, StoreError, Unavailable
-from ..options import path, seconds, whole
-from ..retry import retry_call
-from .base import SearchBackend, SearchHit, SearchResults
-from .tantivy_generations import EVERYTHING, Generations
-from .tantivy_highlight import highlights
-from .tantivy_query import (
+from ...exceptions import Conflict, InvalidQuery, NotSupported, StoreError, Unavailable
+from ...options import path, seconds, whole
+from ...retry import retry_call
+from ..base import SearchBackend, SearchHit, SearchResults
+from .generations import EVERYTHING, Generations
+from .highlight import highlights
+from .query import (
     analyzed,
     facet_counts,
     filter_query,
@@ -39,8 +39,8 @@ from .tantivy_query import (
     sort_sources,
     text_query,
 )
-from .tantivy_schema import ID, SOURCE, WORDS, WORDS_TOKENIZER, Layout
-from .values import as_text, values_of
+from .schema import ID, SOURCE, WORDS, WORDS_TOKENIZER, Layout
+from ..values import as_text, values_of
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ Text typed by a user is taken literally: the simple query syntax with every
 character that is not a letter or digit escaped by a backslash, so ``+``,
 ``|``, ``-``, quotes, ``*``, parentheses and ``\\`` are only characters;
 ``searchMode=all`` (every word must match, as with tantivy) over the
-searchable fields only. Filters are OData built by apps.stores.search.odata.
+searchable fields only. Filters are OData built by apps.stores.search.azure.odata.
 
 Document keys may hold only letters, digits, ``_``, ``-`` and ``=``: any
 other id is stored base64url-encoded behind ``k=`` and decoded on the way
@@ -38,7 +38,7 @@ to the old index only (rebuild_keeps_concurrent_writes is False): run
 live traffic.
 
 Tests answer at the wire by setting an instance's ``transport`` attribute
-(apps.stores.search.testing); it is deliberately not an OPTIONS key.
+(tests/stores/azure_search_wire.py); it is deliberately not an OPTIONS key.
 """
 import base64
 import logging
@@ -64,12 +64,12 @@ from azure.search.documents.indexes.models import (
     SimpleField,
     TextWeights,
 )
-from ..exceptions import Conflict, InvalidQuery, NotFound, PreconditionFailed, StoreError, Unavailable
-from ..options import seconds, text, whole
-from ..retry import retry_call
-from .base import SearchBackend, SearchHit, SearchResults, batches
+from ...exceptions import Conflict, InvalidQuery, NotFound, PreconditionFailed, StoreError, Unavailable
+from ...options import seconds, text, whole
+from ...retry import retry_call
+from ..base import SearchBackend, SearchHit, SearchResults, batches
 from .odata import filter_expression, quote
-from .values import as_datetime, exact_value, values_of
+from ..values import as_datetime, exact_value, values_of
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ MAX_BATCH = 1000
 # Per-document statuses in a 207 answer that mean "send it again".
 RETRYABLE_ITEM_STATUS = frozenset({409, 422, 429, 500, 502, 503, 504})
 UNAVAILABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
-# As tantivy_query.MAX_WORDS: a pasted page of text is not a query of thousands of clauses.
+# As the tantivy backend's MAX_WORDS: a pasted page of text is not a query of thousands of clauses.
 MAX_TERMS = 64
 # The suggest API takes 1 to 100 characters, and answers at most 100 suggestions.
 MAX_SUGGEST_TEXT = 100
