@@ -7,6 +7,7 @@ changes (see apps.stores.apps), so override_settings works in tests.
 import threading
 
 from django.conf import settings
+from django.utils.connection import ConnectionProxy
 from django.utils.functional import cached_property
 from django.utils.module_loading import import_string
 
@@ -75,3 +76,28 @@ class StoreHandler:
             self._stores = {}
             self._backends = None
             self.__dict__.pop("backends", None)
+
+
+class StoreProxy(ConnectionProxy):
+    """The store configured under one alias, reached like ``django.core.cache.cache``.
+
+    ``from apps.stores import documents`` gives this proxy, which stands
+    where the package of the same name would be an attribute of
+    ``apps.stores``: the package's own names (``DocumentStore``, its
+    submodules) are found first, so dotted paths through it keep working;
+    every other name is the configured store's, looked up on each use, so
+    ``override_settings(POLYGLOT_STORES=...)`` reaches it.
+    """
+
+    def __init__(self, connections, alias, package):
+        super().__init__(connections, alias)
+        self.__dict__["_package"] = package
+
+    def __getattr__(self, name):
+        try:
+            return getattr(self.__dict__["_package"], name)
+        except AttributeError:
+            return super().__getattr__(name)
+
+    def __repr__(self):
+        return f"<StoreProxy {self._alias!r}>"

@@ -22,12 +22,11 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from apps.stores.documents import declare_container
+from apps.stores.documents.cosmos import CosmosDocumentStore
 from apps.stores.exceptions import Unavailable
 from apps.stores.signals import store_operation
 from tests.stores.test_documents import talks_to_stand_in
 
-pytest.importorskip("azure.cosmos")
-from apps.stores.documents.cosmos import CosmosDocumentStore  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 

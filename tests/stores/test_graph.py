@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from apps.stores.exceptions import Conflict, InvalidQuery, NotFound
 from apps.stores.graph import Edge, Ranked, Vertex
 from apps.stores.graph.sqlite import SQLiteGraphStore
+from apps.stores.signals import store_operation
 
 
 def sqlite_store(tmp_path):
@@ -118,10 +119,10 @@ def test_removing_a_missing_vertex_is_not_an_error(graph):
     lambda g: g.common_neighbours("a", "b", direction="sideways"),
     lambda g: g.common_neighbours("a", "b", limit=1001),
     lambda g: g.recommendations("a", label=None),
-    lambda g: g.recommendations("a", limit=0),
-    lambda g: g.recommendations("a", limit=101),
+    lambda g: g.recommendations("a", label="follows", limit=0),
+    lambda g: g.recommendations("a", label="follows", limit=101),
     lambda g: g.bought_together("a", label="bought by"),
-    lambda g: g.bought_together("a", limit=True),
+    lambda g: g.bought_together("a", label="bought", limit=True),
     lambda g: g.shortest_path("a", "b", max_depth=0),
     lambda g: g.shortest_path("a", "b", max_depth=7),
     lambda g: g.shortest_path("a", "b", direction="up"),
@@ -225,6 +226,111 @@ def test_clear_removes_everything(social):
         social.get_vertex("user:ann")
 
 
+# -- listing edges ---------------------------------------------------------------
+def edge_triples(edges):
+    return sorted((edge.source, edge.label, edge.target) for edge in edges)
+
+
+def test_edges_list_every_edge_of_a_label_with_its_properties_page_by_page(social):
+    social.upsert_edge("user:dan", "follows", "user:ann", {"since": 2021, "muted": False, "note": None})
+
+    first = social.edges("follows", limit=3)
+    second = social.edges("follows", limit=3, continuation=first.continuation)
+
+    assert len(first) == 3 and first.continuation
+    assert len(second) == 1 and second.continuation is None
+    assert edge_triples([*first, *second]) == [
+        ("user:ann", "follows", "user:bob"), ("user:ann", "follows", "user:cat"),
+        ("user:bob", "follows", "user:cat"), ("user:dan", "follows", "user:ann"),
+    ]
+    properties = {(e.source, e.target): e.properties for e in [*first, *second]}
+    assert properties[("user:dan", "user:ann")] == {"since": 2021, "muted": False, "note": None}
+    assert properties[("user:ann", "user:bob")] == {}
+
+
+def test_a_page_that_holds_the_last_edges_has_no_continuation(social):
+    page = social.edges("likes", limit=3)
+
+    assert edge_triples(page) == [
+        ("user:ann", "likes", "product:1"), ("user:ann", "likes", "product:2"), ("user:bob", "likes", "user:cat"),
+    ]
+    assert page.continuation is None
+
+
+def test_edges_of_a_label_nobody_uses_are_an_empty_last_page(social):
+    page = social.edges("blocks")
+
+    assert (page.items, page.continuation) == ([], None)
+
+
+def test_scan_edges_reads_every_edge_once_one_page_at_a_time(graph):
+    graph.bulk_upsert_vertices([(f"v{n}", "user") for n in range(12)])
+    expected = [(f"v{a}", "next", f"v{b}") for a in range(12) for b in (a - 1, a + 1) if 0 <= b < 12]
+    graph.bulk_upsert_edges(expected + [("v0", "other", "v5")])
+    reads = []
+
+    def receiver(sender, operation, **kwargs):
+        reads.append(operation)
+
+    store_operation.connect(receiver)
+    try:
+        scanned = list(graph.scan_edges("next", page_size=5))
+    finally:
+        store_operation.disconnect(receiver)
+
+    assert edge_triples(scanned) == sorted(expected)
+    assert reads.count("edges") == -(-len(expected) // 5)
+
+
+def test_an_edge_that_stays_is_listed_once_while_others_come_and_go_between_pages(graph):
+    graph.bulk_upsert_vertices([(f"v{n}", "user") for n in range(8)])
+    graph.bulk_upsert_edges([("v0", "next", f"v{n}") for n in range(1, 8)])
+
+    first = graph.edges("next", limit=3)
+    for edge in first:
+        graph.remove_edge(edge.source, edge.label, edge.target)
+    graph.upsert_edge("v7", "next", "v0")
+    token, rest = first.continuation, []
+    while token:
+        page = graph.edges("next", limit=2, continuation=token)
+        rest += page.items
+        token = page.continuation
+
+    stayed = set(edge_triples(graph.scan_edges("next"))) - {("v7", "next", "v0")}
+    listed = edge_triples(rest)
+    assert len(stayed) == 4
+    assert all(listed.count(edge) == 1 for edge in stayed)
+    assert len(listed) == len(set(listed))
+
+
+@pytest.mark.parametrize("token", ["not a token", "bm9wZQ==", "e30=", "W10=", "", "eyJxIjoxfQ", 7])
+def test_a_malformed_edges_continuation_is_invalid(social, token):
+    with pytest.raises(InvalidQuery):
+        social.edges("follows", continuation=token)
+
+
+def test_an_edges_continuation_resumes_only_the_label_it_came_from(social):
+    token = social.edges("follows", limit=1).continuation
+
+    with pytest.raises(InvalidQuery, match="another query"):
+        social.edges("likes", limit=1, continuation=token)
+
+
+@pytest.mark.parametrize("call", [
+    lambda g: g.edges("follows", limit=0),
+    lambda g: g.edges("follows", limit=1001),
+    lambda g: g.edges("follows", limit=True),
+    lambda g: g.edges(None),
+    lambda g: g.edges("fol lows"),
+    lambda g: g.scan_edges("follows", page_size=0),
+    lambda g: g.scan_edges("follows", page_size=1001),
+    lambda g: g.scan_edges("it's"),
+], ids=["limit 0", "limit 1001", "limit True", "no label", "bad label", "page 0", "page 1001", "quote"])
+def test_listing_edges_is_bounded_like_every_page(graph, call):
+    with pytest.raises(InvalidQuery):
+        call(graph)
+
+
 # -- common neighbours --------------------------------------------------------------
 @pytest.fixture
 def mutual(graph):
@@ -315,7 +421,7 @@ def test_recommendations_stop_at_the_limit_and_come_whole(follows):
 
 
 def test_recommendations_for_a_missing_vertex_are_none(graph):
-    assert graph.recommendations("nobody") == []
+    assert graph.recommendations("nobody", label="follows") == []
 
 
 # -- bought together --------------------------------------------------------------
@@ -335,20 +441,20 @@ def purchases(graph):
 
 
 def test_bought_together_ranks_by_buyers_then_id_and_leaves_out_the_product(purchases):
-    ranked = purchases.bought_together("p1")
+    ranked = purchases.bought_together("p1", label="bought")
 
     assert [(r.vertex.id, r.score) for r in ranked] == [("p2", 2), ("p3", 2), ("p4", 1)]
     assert ranked[0].vertex == Vertex("p2", "product", {"n": 2}, "shop")
 
 
 def test_bought_together_stops_at_the_limit(purchases):
-    assert [r.vertex.id for r in purchases.bought_together("p4", limit=2)] == ["p1", "p2"]
+    assert [r.vertex.id for r in purchases.bought_together("p4", label="bought", limit=2)] == ["p1", "p2"]
 
 
 def test_bought_together_of_an_unbought_product_is_empty(purchases):
     purchases.upsert_vertex("p9", "product")
 
-    assert purchases.bought_together("p9") == []
+    assert purchases.bought_together("p9", label="bought") == []
 
 
 # -- shortest path ---------------------------------------------------------------
@@ -453,6 +559,12 @@ def test_shortest_path_in_a_dense_graph_finds_the_smallest_shortest_path(clique)
     assert graph.shortest_path("far", "v00", max_depth=6, direction="both") == ["far", "v05", "v00"]
 
 
+@pytest.mark.parametrize("method", ["recommendations", "bought_together"])
+def test_ranked_walks_take_their_label_from_the_caller_not_from_a_default(graph, method):
+    with pytest.raises(TypeError, match="label"):
+        getattr(graph, method)("a")
+
+
 @pytest.mark.parametrize("call", [
     lambda g: g.neighbours("a", offset=2**63),
     lambda g: g.neighbours("a", offset=2**31),
@@ -493,8 +605,8 @@ def test_recommendations_and_bought_together_never_list_the_vertex_asked_about(l
     loops.upsert_edge("c", "follows", "d")
     loops.bulk_upsert_edges([("a", "bought", "a"), ("b", "bought", "a"), ("b", "bought", "b")])
 
-    assert [r.vertex.id for r in loops.recommendations("a")] == ["d"]
-    assert [r.vertex.id for r in loops.bought_together("a")] == ["b"]
+    assert [r.vertex.id for r in loops.recommendations("a", label="follows")] == ["d"]
+    assert [r.vertex.id for r in loops.bought_together("a", label="bought")] == ["b"]
 
 
 def test_an_upsert_without_a_partition_key_keeps_the_stored_one(graph):
@@ -560,6 +672,8 @@ def test_injection_looking_ids_and_properties_are_stored_literally(graph):
         assert graph.get_vertex(id) == Vertex(id, "user", {"note": id, id: "as a key"})
     assert ids(graph.neighbours("hub")) == sorted(INJECTIONS)
     assert graph.degree("hub") == len(INJECTIONS)
+    listed = list(graph.scan_edges("knows", page_size=2))
+    assert sorted((e.target, e.properties["via"]) for e in listed) == sorted((id, id) for id in INJECTIONS)
 
 
 def test_injection_looking_values_work_in_every_query(graph):

@@ -26,7 +26,7 @@ from aiohttp import WSMsgType, web
 from django.core.exceptions import ImproperlyConfigured
 
 from apps.stores.exceptions import Conflict, InvalidQuery, NotFound, StoreError, Unavailable
-from apps.stores.graph import Ranked, Vertex
+from apps.stores.graph import Edge, Ranked, Vertex
 from apps.stores.graph import gremlin
 from apps.stores.graph.gremlin import GremlinGraphStore, edge_id
 from apps.stores.signals import store_operation
@@ -517,13 +517,13 @@ def test_recommendations_rank_on_the_server_then_read_the_vertices(server, store
 def test_a_recommended_vertex_removed_meanwhile_is_left_out(server, store):
     server.answer(ok({"user:x": 3}, {"user:y": 2}), ok(cosmos_vertex("user:y", "user", {})))
 
-    assert [r.vertex.id for r in store.recommendations("user:me")] == ["user:y"]
+    assert [r.vertex.id for r in store.recommendations("user:me", label="follows")] == ["user:y"]
 
 
 def test_no_candidates_means_no_second_request(server, store):
     server.answer(ok())
 
-    assert store.recommendations("user:me") == []
+    assert store.recommendations("user:me", label="follows") == []
     assert len(server.sent) == 1
 
 
@@ -532,7 +532,7 @@ def test_bought_together_walks_to_the_buyers_and_back_out(server, store):
                   ok(graphson_vertex("product:2", "product", {}, pk="books"),
                      graphson_vertex("product:3", "product", {}, pk="books")))
 
-    ranked = store.bought_together("product:1", limit=2)
+    ranked = store.bought_together("product:1", label="bought", limit=2)
 
     assert server.sent[0] == (
         "g.V(vid).as('start').in(elabel).out(elabel).where(neq('start'))"
@@ -542,6 +542,56 @@ def test_bought_together_walks_to_the_buyers_and_back_out(server, store):
     assert [(r.vertex.id, r.vertex.partition_key, r.score) for r in ranked] == [
         ("product:2", "books", 5), ("product:3", "books", 1),
     ]
+
+
+def edge_map(source, label, target, props=None, **native):
+    """One map of an EDGES answer: the edge's id, its ends and valueMap() of its properties."""
+    properties = {**native, **({} if props is None else {"props": json.dumps(props)})}
+    return {"id": edge_id(source, label, target), "source": source, "target": target, "properties": properties}
+
+
+def test_edges_ask_one_more_than_the_page_then_resume_after_the_last_edge_id(server, store):
+    a, b, c = (edge_map("user:1", "follows", f"user:{n}", {"n": n}) for n in (2, 3, 4))
+    server.answer(ok(a, b, c), ok(c))
+
+    first = store.edges("follows", limit=2)
+    second = store.edges("follows", limit=2, continuation=first.continuation)
+
+    assert server.sent == [
+        ("g.E().hasLabel(elabel).order().by(id, incr).limit(top)"
+         ".project('id', 'source', 'target', 'properties').by(id).by(outV().id()).by(inV().id()).by(valueMap())",
+         {"elabel": "follows", "top": 3}),
+        ("g.E().hasLabel(elabel).has(id, gt(after)).order().by(id, incr).limit(top)"
+         ".project('id', 'source', 'target', 'properties').by(id).by(outV().id()).by(inV().id()).by(valueMap())",
+         {"elabel": "follows", "after": b["id"], "top": 3}),
+    ]
+    assert first.items == [Edge("user:1", "follows", "user:2", {"n": 2}), Edge("user:1", "follows", "user:3", {"n": 3})]
+    assert (second.items, second.continuation) == ([Edge("user:1", "follows", "user:4", {"n": 4})], None)
+
+
+def test_edges_keep_properties_other_tools_wrote_beside_ours(server, store):
+    server.answer(ok(edge_map("user:1", "follows", "user:2", {"since": 2024}, weight=0.5)))
+
+    [edge] = store.edges("follows").items
+
+    assert edge.properties == {"since": 2024, "weight": 0.5}
+
+
+def test_scan_edges_reads_until_a_page_is_the_last(server, store):
+    maps = [edge_map("hub", "knows", f"v{n}") for n in range(5)]
+    server.answer(ok(*maps[:3]), ok(*maps[2:5]), ok(maps[4]))
+
+    scanned = list(store.scan_edges("knows", page_size=2))
+
+    assert [edge.target for edge in scanned] == ["v0", "v1", "v2", "v3", "v4"]
+    assert [bindings.get("after") for _, bindings in server.sent] == [None, maps[1]["id"], maps[3]["id"]]
+
+
+def test_an_edge_answer_that_is_not_an_edge_map_is_a_store_error(server, store):
+    server.answer(ok({"id": "e-1", "source": "a"}))
+
+    with pytest.raises(StoreError, match="edge"):
+        store.edges("knows")
 
 
 def links(*pairs):
@@ -737,7 +787,7 @@ def test_many_threads_share_the_pool(server, store):
 SCRIPTS = {
     gremlin.UPSERT_VERTEX, gremlin.GET_VERTEX, gremlin.GET_VERTICES, gremlin.REMOVE_VERTEX,
     gremlin.UPSERT_EDGE, gremlin.EDGE_ENDS, gremlin.REMOVE_EDGE, gremlin.DROP_VERTICES, gremlin.ANY_VERTEX,
-    gremlin.RECOMMENDATIONS, gremlin.BOUGHT_TOGETHER, *gremlin.NEIGHBOURS.values(), *gremlin.DEGREE.values(),
+    gremlin.RECOMMENDATIONS, gremlin.BOUGHT_TOGETHER, gremlin.EDGES, gremlin.EDGES_AFTER, *gremlin.NEIGHBOURS.values(), *gremlin.DEGREE.values(),
     *gremlin.COMMON_NEIGHBOURS.values(), *gremlin.LINKS.values(), *gremlin.LINKS_TO_TARGET.values(),
 }
 
@@ -777,8 +827,10 @@ def test_hostile_values_never_reach_the_script_of_any_operation(server, store):
         store.degree(HOSTILE, direction=direction)
         store.common_neighbours(HOSTILE, other, direction=direction, label="follows")
         store.shortest_path(HOSTILE, other, direction=direction)
-    store.recommendations(HOSTILE)
-    store.bought_together(HOSTILE)
+    store.recommendations(HOSTILE, label="follows")
+    store.bought_together(HOSTILE, label="bought")
+    server.answer(ok(*[edge_map(HOSTILE, "follows", other)] * 2))
+    store.edges("follows", continuation=store.edges("follows", limit=1).continuation)
     store.remove_vertex(HOSTILE)
 
     assert len(server.sent) > 20
@@ -801,4 +853,6 @@ def test_labels_are_checked_before_anything_is_sent(server, store):
 def test_every_script_is_a_constant_with_no_quotes_but_its_own_step_names():
     for script in SCRIPTS:
         quoted = [part for n, part in enumerate(script.split("'")) if n % 2]
-        assert set(quoted) <= {"id", "props", "source", "target", "start", "linked", "common", "origin", "reached"}, script
+        assert set(quoted) <= {
+            "id", "props", "properties", "source", "target", "start", "linked", "common", "origin", "reached",
+        }, script

@@ -83,3 +83,29 @@ def test_override_settings_swaps_the_backend_and_restores_it():
     after = stores["search"]
     assert not isinstance(after, RecordingStore)
     assert type(after) is type(before)
+
+
+def test_the_default_accessors_are_the_configured_stores(settings, tmp_path):
+    from apps.stores import documents, graph, search, stores
+
+    assert documents.get.__self__ is stores["documents"]
+    assert graph.kind == "graph" and search.kind == "search" and documents.alias == "documents"
+    settings.POLYGLOT_STORES = {
+        **settings.POLYGLOT_STORES,
+        "graph": {"BACKEND": "apps.stores.graph.sqlite.SQLiteGraphStore", "OPTIONS": {"path": tmp_path / "g.db"}},
+    }
+    graph.upsert_vertex("a", "user")
+    assert stores["graph"].path == tmp_path / "g.db" and graph.get_vertex("a").label == "user"
+
+
+def test_the_accessors_keep_the_packages_names_and_dotted_paths(monkeypatch):
+    import apps.stores
+    from apps.stores import documents, search
+    from apps.stores.documents.sqlite import SQLiteDocumentStore
+    from apps.stores.search.tantivy import TantivySearchBackend
+
+    assert documents.DocumentStore.__name__ == "DocumentStore"
+    assert apps.stores.documents.sqlite.SQLiteDocumentStore is SQLiteDocumentStore
+    assert search.tantivy.TantivySearchBackend is TantivySearchBackend
+    monkeypatch.setattr("apps.stores.search.tantivy.backend.FACET_TERMS", 7)
+    assert apps.stores.search.tantivy.backend.FACET_TERMS == 7

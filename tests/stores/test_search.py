@@ -6,6 +6,7 @@ Search has no emulator to run this suite against: its backend is tested at
 the wire in test_search_azure_wire.py.
 """
 import multiprocessing
+import re
 import threading
 import time
 
@@ -18,6 +19,7 @@ from apps.stores.search import IndexDefinition, declare_index
 from apps.stores.search.base import MAX_QUERY_LENGTH
 from apps.stores.search.index import IndexedField
 from apps.stores.search.tantivy import TantivySearchBackend
+from apps.stores.signals import store_operation
 
 INDEX = declare_index(
     IndexDefinition(
@@ -83,6 +85,64 @@ def test_indexed_documents_come_back_whole(goods):
 
     assert results.total == 5
     assert {hit.id: hit.document for hit in results.hits} == {doc["id"]: doc for doc in GOODS}
+
+
+# -- scans ---------------------------------------------------------------------
+def test_scan_lists_every_document_once_with_its_id(goods):
+    scanned = list(goods.scan(INDEX, page_size=2))
+
+    assert sorted(id for id, _ in scanned) == ["p1", "p2", "p3", "p4", "p5"]
+    assert {id: document for id, document in scanned} == {doc["id"]: doc for doc in GOODS}
+
+
+def test_scan_ids_lists_every_id_once(goods):
+    assert sorted(goods.scan_ids(INDEX, page_size=1)) == ["p1", "p2", "p3", "p4", "p5"]
+
+
+def test_scan_of_an_empty_index_yields_nothing(search):
+    assert list(search.scan(INDEX)) == []
+
+
+def test_scan_reads_nothing_until_iterated(search):
+    scan = search.scan_ids(INDEX)
+    search.index_documents(INDEX, [{"id": "late"}])
+
+    assert list(scan) == ["late"]
+
+
+def test_scan_reads_one_page_per_request(search):
+    search.index_documents(INDEX, [{"id": f"d{n:03}", "stock": n} for n in range(25)])
+    reads = []
+
+    def receiver(sender, operation, **kwargs):
+        reads.append(operation)
+
+    store_operation.connect(receiver)
+    try:
+        scanned = list(search.scan_ids(INDEX, page_size=10))
+    finally:
+        store_operation.disconnect(receiver)
+
+    assert sorted(scanned) == [f"d{n:03}" for n in range(25)]
+    assert reads == ["scan"] * 3
+
+
+def test_a_document_that_stays_is_scanned_once_while_others_come_and_go(goods):
+    scan = goods.scan_ids(INDEX, page_size=2)
+    first = [next(scan), next(scan)]
+    goods.delete_documents(INDEX, [first[0]])
+    goods.index_documents(INDEX, [{"id": "a-new"}, {"id": "z-new"}, {**GOODS[4], "name": "Rye bread"}])
+    scanned = first + list(scan)
+
+    stayed = {"p1", "p2", "p3", "p4", "p5"} - {first[0]}
+    assert all(scanned.count(id) == 1 for id in stayed)
+    assert len(scanned) == len(set(scanned))
+
+
+@pytest.mark.parametrize("page_size", [0, 1001, True, 10.0, None])
+def test_scan_takes_a_page_size_from_1_to_1000(search, page_size):
+    with pytest.raises(InvalidQuery, match="page_size is a whole number from 1 to 1000"):
+        search.scan(INDEX, page_size=page_size)
 
 
 def test_indexing_the_same_id_replaces_the_document(goods):
@@ -205,13 +265,37 @@ HOSTILE = [
 ]
 
 
-@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
-def test_hostile_text_never_raises(goods, text):
-    results = goods.search(INDEX, text, where=Q(price__gte=0), facets=["category"], highlight=True)
-    suggestions = goods.suggest(INDEX, text)
 
-    assert set(results.ids) <= {good["id"] for good in GOODS}
-    assert isinstance(suggestions, list)
+def plain_words(text):
+    """The words of ``text`` (letters and digits), without the characters between them."""
+    return " ".join(re.findall(r"[^\W_]+", text))
+
+
+WITH_WORDS = [text for text in HOSTILE if plain_words(text)]
+WITHOUT_WORDS = [text for text in HOSTILE if not plain_words(text)]
+
+
+@pytest.mark.parametrize("text", WITH_WORDS, ids=range(len(WITH_WORDS)))
+def test_hostile_text_finds_what_its_plain_words_find(goods, text):
+    asked = {"where": Q(price__gte=0), "facets": ["category"], "highlight": True}
+
+    results = goods.search(INDEX, text, **asked)
+    plain = goods.search(INDEX, plain_words(text), **asked)
+
+    assert (results.ids, results.total, results.facets) == (plain.ids, plain.total, plain.facets)
+    assert goods.suggest(INDEX, text) == goods.suggest(INDEX, plain_words(text))
+
+
+@pytest.mark.parametrize("text", WITHOUT_WORDS, ids=range(len(WITHOUT_WORDS)))
+def test_hostile_text_without_words_finds_nothing(goods, text):
+    results = goods.search(INDEX, text, where=Q(price__gte=0), facets=["category"], highlight=True)
+
+    assert (results.ids, results.total) == ([], 0)
+    assert goods.suggest(INDEX, text) == []
+
+
+def test_the_hostile_texts_include_some_with_words_and_some_without():
+    assert len(WITH_WORDS) >= 10 and len(WITHOUT_WORDS) >= 5
 
 
 def test_query_syntax_in_the_text_is_matched_as_plain_words(goods):
@@ -579,6 +663,17 @@ def test_tantivy_needs_a_path_and_refuses_unknown_options(tmp_path):
         TantivySearchBackend(alias="t", path=str(tmp_path), heap_mb=64)
 
 
+def test_tantivy_scans_past_the_result_window_of_search(tmp_path, monkeypatch):
+    monkeypatch.setattr(TantivySearchBackend, "max_result_window", 10)
+    backend = tantivy_backend(tmp_path)
+    backend.index_documents(INDEX, [{"id": f"d{n:02}"} for n in range(25)])
+
+    with pytest.raises(InvalidQuery, match="first 10 hits"):
+        backend.search(INDEX, page=3, page_size=10)
+    assert sorted(backend.scan_ids(INDEX, page_size=10)) == [f"d{n:02}" for n in range(25)]
+    backend.close()
+
+
 def test_tantivy_readers_see_another_instances_commits_at_once(tmp_path):
     writer, reader = tantivy_backend(tmp_path), tantivy_backend(tmp_path)
     assert reader.count(INDEX) == 0
@@ -743,7 +838,7 @@ def test_tantivy_rebuild_applies_a_changed_definition(tmp_path):
 def test_tantivy_adopts_an_index_folder_from_before_generations(tmp_path):
     import tantivy
 
-    from apps.stores.search.tantivy_schema import WORDS, WORDS_TOKENIZER, Layout
+    from apps.stores.search.tantivy.schema import WORDS, WORDS_TOKENIZER, Layout
 
     legacy = tmp_path / "search" / INDEX.name
     legacy.mkdir(parents=True)

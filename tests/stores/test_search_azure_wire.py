@@ -3,7 +3,7 @@
 No emulator of Azure AI Search exists, so these tests check the exact HTTP
 requests the backend makes (method, path, api-version, api-key, body) and
 feed it realistic answers that the real SDK decodes, through
-apps.stores.search.testing.AzureSearchWire. The contract suite in
+tests/stores/azure_search_wire.py. The contract suite in
 test_search.py cannot run against this backend here.
 """
 import math
@@ -14,8 +14,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from apps.stores.exceptions import Conflict, InvalidQuery, NotFound, StoreError, Unavailable
 from apps.stores.query import Q
-from apps.stores.search.azure import MAX_TERMS, AzureSearchBackend, schema
-from apps.stores.search.testing import (
+from apps.stores.search.azure import AzureSearchBackend
+from apps.stores.search.azure.backend import MAX_TERMS, schema
+from .azure_search_wire import (
     AzureSearchWire,
     UnexpectedRequest,
     alias,
@@ -27,7 +28,7 @@ from apps.stores.search.testing import (
     suggestions,
 )
 
-from .test_search import GOODS, HOSTILE, INDEX
+from .test_search import GOODS, INDEX, WITH_WORDS, WITHOUT_WORDS
 
 API_VERSION = "2026-04-01"
 KEY = "admin-key-for-tests"
@@ -103,6 +104,7 @@ def test_ensure_index_creates_the_next_version_from_the_declared_fields_and_poin
     assert put_alias.body == {"name": "contract-goods", "indexes": ["contract-goods-v3"]}
     fields = {field.pop("name"): field for field in put_index.body["fields"]}
     assert fields["id"]["key"] is True and fields["id"]["type"] == "Edm.String"
+    assert fields["id"]["filterable"] is True and fields["id"]["sortable"] is True  # scan() pages by key
     assert fields["name"] == {
         "type": "Edm.String", "key": False, "searchable": True, "filterable": True, "facetable": False,
         "sortable": True, "retrievable": True, "analyzer": "standardasciifolding.lucene",
@@ -349,19 +351,25 @@ def escaped_everywhere(query):
     return True
 
 
-@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+@pytest.mark.parametrize("text", WITH_WORDS, ids=range(len(WITH_WORDS)))
 def test_hostile_text_reaches_the_service_only_as_escaped_words(azure, wire, text):
     wire.respond(200, search_results([], count=0))
 
     azure.search(INDEX, text, where=Q(price__gte=0), facets=["category"], highlight=True)
 
-    sent = wire.take()
-    wire.answers.clear()  # text without words is answered without a request
-    if sent:
-        query = sent[0].body["search"]
-        assert escaped_everywhere(query)
-        assert len(query.split(" ")) <= MAX_TERMS
-        assert sent[0].body["queryType"] == "simple"
+    [sent] = wire.take()
+    query = sent.body["search"]
+    assert escaped_everywhere(query)
+    assert 1 <= len(query.split(" ")) <= MAX_TERMS
+    assert sent.body["queryType"] == "simple"
+
+
+@pytest.mark.parametrize("text", WITHOUT_WORDS, ids=range(len(WITHOUT_WORDS)))
+def test_hostile_text_without_words_matches_nothing_without_a_request(azure, wire, text):
+    results = azure.search(INDEX, text, where=Q(price__gte=0), facets=["category"], highlight=True)
+
+    assert (results.total, results.hits, results.facets) == (0, [], {"category": []})
+    assert wire.take() == []
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -407,8 +415,44 @@ def test_a_date_outside_years_1_to_9999_in_utc_never_reaches_the_service(azure, 
 
 
 def test_deep_pages_are_refused_as_azure_would(azure, wire):
-    with pytest.raises(InvalidQuery):
+    with pytest.raises(InvalidQuery, match="first 100100 hits"):
         azure.search(INDEX, page=5000, page_size=100)
+    assert wire.take() == []
+
+
+# -- scan ------------------------------------------------------------------------------
+def test_scan_orders_by_key_and_resumes_after_the_last_key_past_any_skip_window(azure, wire):
+    wire.respond(200, search_results([{"id": "a1", "name": "Apple"}, {"id": "k=c2hlbGYgMS_DvA==", "name": None}]))
+    wire.respond(200, search_results([{"id": "p9", "name": "Pear"}]))
+
+    scanned = list(azure.scan(INDEX, page_size=2))
+
+    first, second = wire.take()
+    assert_request(first, "POST", f"{DOCS}/search.post.search")
+    assert first.body == {"search": "*", "orderby": "id asc", "top": 2}
+    assert second.body == {"search": "*", "orderby": "id asc", "top": 2, "filter": "id gt 'k=c2hlbGYgMS_DvA=='"}
+    assert scanned == [
+        ("a1", {"id": "a1", "name": "Apple"}), ("shelf 1/ü", {"id": "shelf 1/ü"}), ("p9", {"id": "p9", "name": "Pear"}),
+    ]
+
+
+def test_a_full_last_page_costs_one_more_request_that_finds_nothing(azure, wire):
+    wire.respond(200, search_results([{"id": "a1"}]))
+    wire.respond(200, search_results([]))
+
+    assert list(azure.scan_ids(INDEX, page_size=1)) == ["a1"]
+    assert [request.body.get("filter") for request in wire.take()] == [None, "id gt 'a1'"]
+
+
+def test_a_scan_that_fails_midway_raises_the_stores_error(azure, wire):
+    wire.respond(200, search_results([{"id": "a1"}]))
+    wire.respond(400, error("InvalidRequestParameter", "Invalid expression: 'id' is not sortable."))
+
+    scan = azure.scan_ids(INDEX, page_size=1)
+
+    assert next(scan) == "a1"
+    with pytest.raises(InvalidQuery, match="not sortable"):
+        next(scan)
 
 
 # -- suggest and count -----------------------------------------------------------------

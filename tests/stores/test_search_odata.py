@@ -5,7 +5,7 @@ from apps.stores.exceptions import InvalidQuery
 from apps.stores.query import Condition, Q
 from apps.stores.search import IndexDefinition
 from apps.stores.search.index import IndexedField
-from apps.stores.search.odata import filter_expression, quote
+from apps.stores.search.azure.odata import filter_expression, quote
 
 INDEX = IndexDefinition("odata-goods", fields=(
     IndexedField("name", "text", searchable=True, filterable=True),

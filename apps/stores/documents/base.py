@@ -5,19 +5,17 @@ backend implements, so every backend refuses bad input the same way and
 never writes half of it. Documents come back as dicts with the store's
 ``_etag``; keys starting with ``_`` belong to the store.
 """
-import base64
-import binascii
 import copy
-import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..base import StoreBackend
 from ..exceptions import InvalidQuery, NotSupported
 from ..query import FIELD_SEGMENT, OPERATORS, Condition, as_filter, parse_lookup
 from ..metrics import timed
+from ..paging import check_page_size, scan_pages
 from .values import check_document_id, check_value
 
 CONTAINER_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
@@ -76,20 +74,6 @@ def check_partition_value(value):
     check_value("partition key", value)
 
 
-@dataclass
-class Page:
-    """One page of query results and the token that fetches the next (None at the end)."""
-
-    items: list = field(default_factory=list)
-    continuation: str | None = None
-
-    def __iter__(self):
-        return iter(self.items)
-
-    def __len__(self):
-        return len(self.items)
-
-
 def clean_document(document):
     """Check a document is a JSON object with a string id; drop the store's own keys."""
     if not isinstance(document, dict):
@@ -135,43 +119,6 @@ def checked_condition(condition):
     checked = parse_lookup("__".join((*path, condition.op)), condition.value)
     check_value(condition.field, checked.value)
     return Condition(path, condition.op, checked.value)
-
-
-def fingerprint(*parts):
-    """A short digest of a query, so a continuation token only resumes the query it came from."""
-    text = json.dumps(parts, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def encode_continuation(query_fingerprint, position):
-    """An opaque, URL-safe token holding a backend's position in one query."""
-    raw = json.dumps({"q": query_fingerprint, "p": position}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def decode_continuation(token, query_fingerprint, position_type):
-    """The position stored in ``token``; InvalidQuery if it is malformed or from another query.
-
-    ``position_type`` is the backend's: ``int`` (an offset from 0 to 2**63 - 1)
-    or ``str`` (the service's own non-empty token). A forged position of
-    another type or out of range is InvalidQuery, never a restart from page one.
-    """
-    try:
-        state = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (binascii.Error, ValueError, UnicodeError):
-        raise InvalidQuery("The continuation token is malformed.") from None
-    if not isinstance(state, dict) or "p" not in state:
-        raise InvalidQuery("The continuation token is malformed.")
-    if state.get("q") != query_fingerprint:
-        raise InvalidQuery("The continuation token belongs to another query.")
-    position = state["p"]
-    if position_type is int:
-        valid = isinstance(position, int) and not isinstance(position, bool) and 0 <= position < 2**63
-    else:
-        valid = isinstance(position, position_type) and bool(position)
-    if not valid:
-        raise InvalidQuery("The continuation token is malformed.")
-    return position
 
 
 # -- patch ------------------------------------------------------------------
@@ -507,8 +454,7 @@ class DocumentStore(StoreBackend):
         if partition_key is not None:
             check_partition_value(partition_key)
         order = check_order_by(order_by)
-        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= self.max_page_size:
-            raise InvalidQuery(f"limit is a whole number from 1 to {self.max_page_size}.")
+        check_page_size("limit", limit, self.max_page_size)
         if continuation is not None and not isinstance(continuation, str):
             raise InvalidQuery("continuation is the string token of a previous page.")
         with self._timed("query", container):
@@ -524,14 +470,15 @@ class DocumentStore(StoreBackend):
             return self._count(container, where, partition_key)
 
     def scan(self, container, where=None, *, partition_key=None, page_size=1000):
-        """Every document matching ``where``, following continuation tokens page by page."""
-        token = None
-        while True:
-            page = self.query(container, where, partition_key=partition_key, limit=page_size, continuation=token)
-            yield from page.items
-            if page.continuation is None:
-                return
-            token = page.continuation
+        """Every document matching ``where``, read page by page (``page_size`` from 1 to
+        ``max_page_size``); a document stored throughout the scan is listed once.
+
+        Nothing is read until the first ``next()``.
+        """
+        check_page_size("page_size", page_size, self.max_page_size)
+        return scan_pages(
+            lambda token: self.query(container, where, partition_key=partition_key, limit=page_size, continuation=token)
+        )
 
     # -- hooks for backends ------------------------------------------------
     def _ensure_container(self, container):

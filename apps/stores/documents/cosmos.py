@@ -29,20 +29,18 @@ from decimal import Decimal
 from azure.core import MatchConditions
 from azure.core.exceptions import ServiceRequestError, ServiceResponseError
 from azure.cosmos import CosmosClient, PartitionKey, exceptions
-from django.core.exceptions import ImproperlyConfigured
 
 from ..exceptions import Conflict, InvalidQuery, NotFound, PreconditionFailed, StoreError, Unavailable
 from ..metrics import current_operation
+from ..options import one_of, whole
+from ..retry import retry_call
 from ..query import Q
+from ..paging import Page, decode_continuation, encode_continuation, fingerprint
 from .base import (
     DocumentStore,
-    Page,
     apply_patch,
     batch_error,
     checked_condition,
-    decode_continuation,
-    encode_continuation,
-    fingerprint,
 )
 
 # Worth retrying later: throttled, timed out, or the service is busy or failing over.
@@ -296,23 +294,16 @@ class CosmosDocumentStore(DocumentStore):
         "throttle_retries": 9,
         "throttle_max_wait": 10,
     }
+    option_rules = {
+        "consistency_level": one_of(*CONSISTENCY_LEVELS, nullable=True),
+        # The SDK reads 0 as "use the default", so at least 1.
+        "throttle_retries": whole(least=1),
+        "throttle_max_wait": whole(least=1),
+    }
     supports_atomic_batch = True
 
     def __init__(self, alias="default", **options):
         super().__init__(alias, **options)
-        level = self.options["consistency_level"]
-        if level is not None and level not in CONSISTENCY_LEVELS:
-            raise ImproperlyConfigured(
-                f"CosmosDocumentStore (store {alias!r}): consistency_level {level!r} is not one of "
-                f"{', '.join(CONSISTENCY_LEVELS)}."
-            )
-        for name in ("throttle_retries", "throttle_max_wait"):
-            value = self.options[name]
-            # The SDK reads 0 as "use the default", so at least 1.
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ImproperlyConfigured(
-                    f"CosmosDocumentStore (store {alias!r}): {name} is a whole number from 1, not {value!r}."
-                )
         self._lock = threading.Lock()
         self._forget_client()
 
@@ -493,18 +484,26 @@ class CosmosDocumentStore(DocumentStore):
 
     def _patch_by_replace(self, proxy, container, id, partition_key, operations, condition, if_match):
         """Apply the patch as the embedded backend does, and replace the document if it has not changed."""
-        for _ in range(REPLACE_ATTEMPTS):
+
+        def read_and_replace():
             stored = proxy.read_item(id, partition_key=partition_key, response_hook=record_charge)
             self._check_patch_precondition(proxy, container, stored, partition_key, condition, if_match)
             document = apply_patch(body(stored), operations)
-            try:
-                item = proxy.replace_item(
-                    id, document, response_hook=record_charge, **self._precondition(stored["_etag"])
-                )
-            except exceptions.CosmosAccessConditionFailedError:
-                continue  # another writer came between the read and the replace: read again
+            item = proxy.replace_item(id, document, response_hook=record_charge, **self._precondition(stored["_etag"]))
             return public(item)
-        raise Unavailable(f"The {container.name} document {id!r} kept changing during a patch; retry later.")
+
+        # Another writer came between the read and the replace: read again, after a short wait.
+        try:
+            return retry_call(
+                read_and_replace,
+                retry_if=lambda e: isinstance(e, exceptions.CosmosAccessConditionFailedError),
+                retries=REPLACE_ATTEMPTS - 1,
+                base=0.01,
+                cap=0.2,
+            )
+        except exceptions.CosmosAccessConditionFailedError:
+            message = f"The {container.name} document {id!r} kept changing during a patch; retry later."
+            raise Unavailable(message) from None
 
     def _execute_batch(self, container, partition_key, operations):
         batch = []

@@ -16,16 +16,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..exceptions import Conflict, NotFound, PreconditionFailed
+from ..options import path
 from ..query import Q
+from ..paging import Page, decode_continuation, encode_continuation, fingerprint
 from .base import (
     DocumentStore,
-    Page,
     apply_patch,
     batch_error,
     checked_condition,
-    decode_continuation,
-    encode_continuation,
-    fingerprint,
 )
 
 SCHEMA = """
@@ -150,6 +148,7 @@ class SQLiteDocumentStore(DocumentStore):
     """
 
     required_options = ("path",)
+    option_rules = {"path": path()}
     supports_atomic_batch = True
 
     def __init__(self, alias="default", **options):

@@ -14,6 +14,7 @@ from functools import lru_cache
 from ..base import StoreBackend
 from ..exceptions import InvalidQuery, NotFound
 from ..metrics import timed
+from ..paging import Page, check_page_size, decode_continuation, encode_continuation, fingerprint, scan_pages
 
 LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 DIRECTIONS = ("out", "in", "both")
@@ -129,7 +130,9 @@ class GraphStore(StoreBackend):
     Rules every backend keeps:
 
     - Paging takes ``limit`` from 1 to ``max_page_size`` and ``offset`` from 0
-      to ``max_offset``; anything else is InvalidQuery.
+      to ``max_offset`` (edges(): a continuation token instead of an offset,
+      so listing every edge of a label costs the same per page, first or
+      last); anything else is InvalidQuery.
     - A vertex is never its own common neighbour, recommendation or bought
       together item, self-loops included.
     - A vertex's partition key is set by the upsert that gives one; an upsert
@@ -237,7 +240,7 @@ class GraphStore(StoreBackend):
         with self._timed("common_neighbours", label):
             return self._common_neighbours(a, b, direction, label, limit, offset)
 
-    def recommendations(self, id, *, label="follows", limit=10):
+    def recommendations(self, id, *, label, limit=10):
         """Vertices two ``label`` edges away from ``id``, as Ranked, best first.
 
         The score is the number of paths ``id -> x -> candidate``; ties go
@@ -250,10 +253,10 @@ class GraphStore(StoreBackend):
         with self._timed("recommendations", label):
             return self._recommendations(id, label, limit)
 
-    def bought_together(self, id, *, label="bought", limit=10):
+    def bought_together(self, id, *, label, limit=10):
         """What the vertices linking to ``id`` by ``label`` also link to, as Ranked, best first.
 
-        People who bought X also bought Y: the score is the number of
+        With a purchase label, people who bought X also bought Y: the score is the number of
         vertices with both edges, ties go to the smaller id, and ``id``
         itself is never listed.
         """
@@ -278,6 +281,32 @@ class GraphStore(StoreBackend):
         check_whole_number("max_depth", max_depth, 1, self.max_path_depth)
         with self._timed("shortest_path", label):
             return self._shortest_path(source, target, direction, label, max_depth)
+
+    def edges(self, label, *, limit=100, continuation=None):
+        """One Page of the edges with ``label`` (Edge objects with their properties).
+
+        ``continuation`` is the token of the previous page, for the same
+        label only; the last page has none. ``limit`` is from 1 to
+        ``max_page_size``. Edges come in the backend's own order, which
+        stays the same from page to page, so an edge that exists throughout
+        the listing is listed exactly once, however many pages it takes.
+        """
+        check_label(label)
+        check_page_size("limit", limit, self.max_page_size)
+        listing = fingerprint("edges", label)
+        after = None if continuation is None else decode_continuation(continuation, listing, str)
+        with self._timed("edges", label):
+            # One more than the page, to know whether another page follows.
+            found = self._edges(label, after, limit + 1)
+        page = found[:limit]
+        last = page[-1][0] if len(found) > limit else None
+        return Page([edge for _, edge in page], None if last is None else encode_continuation(listing, last))
+
+    def scan_edges(self, label, *, page_size=1000):
+        """Every edge with ``label``, read page by page with edges(); nothing is read until iterated."""
+        check_label(label)
+        check_page_size("page_size", page_size, self.max_page_size)
+        return scan_pages(lambda token: self.edges(label, limit=page_size, continuation=token))
 
     def clear(self):
         """Remove every vertex and edge."""
@@ -322,6 +351,11 @@ class GraphStore(StoreBackend):
 
     def _bought_together(self, id, label, limit):
         raise NotImplementedError("subclasses of GraphStore must provide a _bought_together() method")
+
+    def _edges(self, label, after, count):
+        """Up to ``count`` edges with ``label`` as ``(position, Edge)`` pairs in the backend's order,
+        starting after the edge at ``after`` (a non-empty string this hook gave, or None)."""
+        raise NotImplementedError("subclasses of GraphStore must provide an _edges() method")
 
     def _shortest_path(self, source, target, direction, label, max_depth):
         """Breadth first from ``source``, one ``_links`` call per depth, each vertex visited once.

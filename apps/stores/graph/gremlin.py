@@ -25,15 +25,12 @@ connection in its pool. What still fails becomes the store's own exception.
 """
 import hashlib
 import json
-import random
 import re
 import threading
-import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from functools import cached_property
 
 import aiohttp
-from django.core.exceptions import ImproperlyConfigured
 from gremlin_python.driver import client as gremlin_client
 from gremlin_python.driver import serializer
 from gremlin_python.driver.protocol import GremlinServerError
@@ -41,7 +38,9 @@ from gremlin_python.structure.graph import Vertex as GremlinVertex
 
 from ..exceptions import Conflict, InvalidQuery, NotFound, StoreError, Unavailable
 from ..metrics import current_operation
-from .base import DIRECTIONS, GraphStore, Ranked, Vertex
+from ..options import flag, seconds, text, whole
+from ..retry import retry_call
+from .base import DIRECTIONS, Edge, GraphStore, Ranked, Vertex
 
 PROPERTIES_KEY = "props"
 
@@ -64,6 +63,14 @@ UPSERT_EDGE = (
 )
 EDGE_ENDS = "g.V(src, dst)"
 REMOVE_EDGE = "g.V(src).outE(elabel).where(inV().hasId(dst)).drop()"
+# A label's edges in edge id order, the first ones or those after a given id, each as a map of
+# its id, its ends and its properties.
+EDGE_MAP = (
+    ".order().by(id, incr).limit(top)"
+    ".project('id', 'source', 'target', 'properties').by(id).by(outV().id()).by(inV().id()).by(valueMap())"
+)
+EDGES = "g.E().hasLabel(elabel)" + EDGE_MAP
+EDGES_AFTER = "g.E().hasLabel(elabel).has(id, gt(after))" + EDGE_MAP
 DROP_VERTICES = "g.V().limit(batch).drop()"
 ANY_VERTEX = "g.V().limit(1).count()"
 # Candidates two hops away, minus the start and what it already links to, as
@@ -129,6 +136,14 @@ class Failure:
 
     def __init__(self, error, retry=False, reconnect=False, wait=None):
         self.error, self.retry, self.reconnect, self.wait = error, retry, reconnect, wait
+
+
+class FailedRequest(Exception):
+    """One request failed; carries the Failure that says whether to retry it."""
+
+    def __init__(self, failure):
+        super().__init__(str(failure.error))
+        self.failure = failure
 
 
 def status_of(error):
@@ -216,16 +231,31 @@ def vertex_from(item, partition_key_property):
         raise StoreError(f"The Gremlin server answered {item!r} where a vertex was expected.")
     id = str(id)
     partition_value = values.pop(partition_key_property, None)
+    partition_key = None if partition_value in (None, id) else str(partition_value)
+    return Vertex(id=id, label=label, properties=decoded_properties(values), partition_key=partition_key)
+
+
+def edge_from(item, label):
+    """(edge id, Edge) from one map of an EDGES answer."""
+    if not isinstance(item, dict) or not {"id", "source", "target"} <= set(item):
+        raise StoreError(f"The Gremlin server answered {item!r} where an edge was expected.")
+    values = item.get("properties") or {}
+    if not isinstance(values, dict):
+        raise StoreError(f"The Gremlin server answered {values!r} where edge properties were expected.")
+    properties = decoded_properties(dict(values))
+    return str(item["id"]), Edge(str(item["source"]), label, str(item["target"]), properties)
+
+
+def decoded_properties(values):
+    """Our properties from the JSON in ``props``, beside those other tools wrote as native ones."""
     encoded = values.pop(PROPERTIES_KEY, None)
-    # Properties written by other tools show beside ours.
     properties = {key: value for key, value in values.items() if key not in ("id", "label")}
     if isinstance(encoded, str):
         try:
             properties.update(json.loads(encoded))
         except ValueError:
             properties[PROPERTIES_KEY] = encoded
-    partition_key = None if partition_value in (None, id) else str(partition_value)
-    return Vertex(id=id, label=label, properties=properties, partition_key=partition_key)
+    return properties
 
 
 def link_from(item):
@@ -274,29 +304,23 @@ class GremlinGraphStore(GraphStore):
         "verify_tls": True,
         "clear_batch": 500,
     }
+    option_rules = {
+        "endpoint": text(r"wss?://[^/\s]+.*", "a ws:// or wss:// address"),
+        "partition_key_property": text(r"[A-Za-z_][A-Za-z0-9_]*", "a property name such as 'pk'"),
+        "pool_size": whole(least=1),
+        "max_retries": whole(),
+        "clear_batch": whole(least=1),
+        "read_timeout": seconds(least=0.001),
+        "write_timeout": seconds(least=0.001),
+        "retry_backoff": seconds(),
+        "max_retry_wait": seconds(),
+        "verify_tls": flag(),
+    }
     supports_relabel = False
     supports_atomic_bulk = False
 
     def __init__(self, alias="default", **options):
         super().__init__(alias, **options)
-        options = self.options
-        if not re.match(r"^wss?://[^/\s]+", str(options["endpoint"])):
-            raise ImproperlyConfigured(
-                f"{alias}: endpoint is a ws:// or wss:// address, not {options['endpoint']!r}."
-            )
-        if not isinstance(options["partition_key_property"], str) or not re.match(
-            r"^[A-Za-z_][A-Za-z0-9_]*$", options["partition_key_property"]
-        ):
-            raise ImproperlyConfigured(f"{alias}: partition_key_property is a property name such as 'pk'.")
-        for name, least in (("pool_size", 1), ("max_retries", 0), ("clear_batch", 1)):
-            if not isinstance(options[name], int) or isinstance(options[name], bool) or options[name] < least:
-                raise ImproperlyConfigured(f"{alias}: {name} is a whole number, at least {least}.")
-        for name, least in (
-            ("read_timeout", 0.001), ("write_timeout", 0.001), ("retry_backoff", 0), ("max_retry_wait", 0),
-        ):
-            value = options[name]
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < least:
-                raise ImproperlyConfigured(f"{alias}: {name} is a number of seconds, at least {least}.")
         self._client_lock = threading.Lock()
 
     # -- the client --------------------------------------------------------
@@ -334,33 +358,36 @@ class GremlinGraphStore(GraphStore):
 
     def _run(self, script, bindings):
         """The results of one script, retried while the failure is worth retrying."""
-        for attempt in range(self.options["max_retries"] + 1):
-            client = self.client
-            try:
-                result_set = client.submit(script, bindings)
-                results = result_set.all().result()
-            except Exception as e:  # noqa: BLE001 - judged and translated just below
-                if isinstance(e, GremlinServerError):
-                    record_charge(e.status_attributes)  # a refused request is billed too
-                failure = judge(e)
-                if client.is_closed():  # replaced by another thread while this request was going out
-                    closed = Unavailable(f"Gremlin client closed during the request: {e!r}")
-                    failure = Failure(closed, retry=True)
-                if failure.reconnect:
-                    self._replace_client(client)
-                if not failure.retry or attempt == self.options["max_retries"]:
-                    raise failure.error from e
-                time.sleep(self._wait(attempt, failure.wait))
-            else:
-                record_charge(result_set.status_attributes)
-                return results
-        raise AssertionError("unreachable")  # pragma: no cover
+        try:
+            return retry_call(
+                lambda: self._submit(script, bindings),
+                retry_if=lambda error: isinstance(error, FailedRequest) and error.failure.retry,
+                wait_hint=lambda error: error.failure.wait,
+                retries=self.options["max_retries"],
+                base=self.options["retry_backoff"],
+                cap=self.options["max_retry_wait"],
+            )
+        except FailedRequest as e:
+            raise e.failure.error from e.__cause__
 
-    def _wait(self, attempt, asked):
-        if asked is not None:
-            return min(asked, self.options["max_retry_wait"])
-        backoff = self.options["retry_backoff"] * 2**attempt
-        return min(backoff * random.uniform(0.5, 1.0), self.options["max_retry_wait"])
+    def _submit(self, script, bindings):
+        """One request; FailedRequest, judged, when it fails."""
+        client = self.client
+        try:
+            result_set = client.submit(script, bindings)
+            results = result_set.all().result()
+        except Exception as e:  # noqa: BLE001 - judged and translated just below
+            if isinstance(e, GremlinServerError):
+                record_charge(e.status_attributes)  # a refused request is billed too
+            failure = judge(e)
+            if client.is_closed():  # replaced by another thread while this request was going out
+                closed = Unavailable(f"Gremlin client closed during the request: {e!r}")
+                failure = Failure(closed, retry=True)
+            if failure.reconnect:
+                self._replace_client(client)
+            raise FailedRequest(failure) from e
+        record_charge(result_set.status_attributes)
+        return results
 
     def _vertex(self, item):
         return vertex_from(item, self.options["partition_key_property"])
@@ -442,6 +469,13 @@ class GremlinGraphStore(GraphStore):
         # Sorted here too: the server's order is not relied upon for ties.
         best = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
         return [Ranked(vertices[id], score) for id, score in best if id in vertices]
+
+    def _edges(self, label, after, count):
+        if after is None:
+            found = self._run(EDGES, {"elabel": label, "top": count})
+        else:
+            found = self._run(EDGES_AFTER, {"elabel": label, "after": after, "top": count})
+        return [edge_from(item, label) for item in found]
 
     def _links(self, frontier, direction, label, target):
         if target is None:

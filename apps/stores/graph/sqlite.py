@@ -12,10 +12,9 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from django.core.exceptions import ImproperlyConfigured
-
-from ..exceptions import NotFound, Unavailable
-from .base import GraphStore, Ranked, Vertex
+from ..exceptions import InvalidQuery, NotFound, Unavailable
+from ..options import path, seconds
+from .base import Edge, GraphStore, Ranked, Vertex
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS vertices (
@@ -33,6 +32,8 @@ CREATE TABLE IF NOT EXISTS edges (
 ) WITHOUT ROWID;
 -- The primary key already serves lookups by (source, label); this one serves (target, label).
 CREATE INDEX IF NOT EXISTS edges_by_target ON edges (target, label, source);
+-- Lists a label's edges in (source, target) order, resuming after a given edge.
+CREATE INDEX IF NOT EXISTS edges_by_label ON edges (label, source, target);
 """
 
 SELECT_VERTEX = "SELECT id, label, properties, partition_key FROM vertices"
@@ -54,6 +55,13 @@ LINKED = {
     "in": "SELECT source AS id FROM edges WHERE target = ?",
 }
 WITH_LABEL = " AND label = ?"
+
+# A label's edges in (source, target) order: the first ones, or those after a given edge.
+EDGES = "SELECT source, target, properties FROM edges WHERE label = ? ORDER BY source, target LIMIT ?"
+EDGES_AFTER = (
+    "SELECT source, target, properties FROM edges WHERE label = ? AND (source, target) > (?, ?) "
+    "ORDER BY source, target LIMIT ?"
+)
 
 # Two hops along one label, counting paths per candidate. The candidates a
 # vertex already links to (and the vertex itself) are left out.
@@ -114,13 +122,11 @@ class SQLiteGraphStore(GraphStore):
 
     required_options = ("path",)
     default_options = {"timeout": 20}
+    option_rules = {"path": path(), "timeout": seconds()}
     supports_atomic_bulk = True
 
     def __init__(self, alias="default", **options):
         super().__init__(alias, **options)
-        timeout = self.options["timeout"]
-        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout < 0:
-            raise ImproperlyConfigured(f"{alias}: timeout is a number of seconds, 0 or more.")
         self.path = Path(self.options["path"])
         self._local = threading.local()
 
@@ -251,6 +257,18 @@ class SQLiteGraphStore(GraphStore):
     def _bought_together(self, id, label, limit):
         return self._ranked(BOUGHT_TOGETHER, {"id": id, "label": label, "limit": limit})
 
+    def _edges(self, label, after, count):
+        with self._transaction() as db:
+            if after is None:
+                rows = db.execute(EDGES, (label, count)).fetchall()
+            else:
+                source, target = _edge_position(after)
+                rows = db.execute(EDGES_AFTER, (label, source, target, count)).fetchall()
+        return [
+            (json.dumps([source, target]), Edge(source, label, target, json.loads(properties)))
+            for source, target, properties in rows
+        ]
+
     def _links(self, frontier, direction, label, target):
         with self._transaction() as db:
             db.execute("DELETE FROM temp.frontier")
@@ -286,6 +304,17 @@ def _linked(id, direction, label):
         parts.append(LINKED[side] + (WITH_LABEL if label else ""))
         params += [id, label] if label else [id]
     return " UNION ALL ".join(parts), params
+
+
+def _edge_position(position):
+    """(source, target) from a position _edges() gave; InvalidQuery for anything else."""
+    try:
+        source, target = json.loads(position)
+    except (ValueError, TypeError):
+        raise InvalidQuery("The continuation token is malformed.") from None
+    if not isinstance(source, str) or not isinstance(target, str):
+        raise InvalidQuery("The continuation token is malformed.")
+    return source, target
 
 
 def _missing_end(db, edges):

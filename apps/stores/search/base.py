@@ -16,6 +16,7 @@ from itertools import islice
 from ..base import StoreBackend
 from ..exceptions import InvalidQuery
 from ..metrics import timed
+from ..paging import check_page_size, follow
 from ..query import as_filter
 from .index import IndexDefinition, declared_indexes
 from .values import check_condition
@@ -70,6 +71,7 @@ class SearchBackend(StoreBackend):
     #: Whether writes made to the current index while rebuild() runs reach the new one.
     rebuild_keeps_concurrent_writes = False
     max_page_size = 100
+    max_scan_page_size = 1000
 
     def definition(self, index):
         """The declared IndexDefinition called ``index``; InvalidQuery if none is."""
@@ -153,6 +155,28 @@ class SearchBackend(StoreBackend):
         with timed(self, "count", definition.name):
             return self._count(definition)
 
+    def scan(self, index, *, page_size=1000):
+        """Every document of the index as ``(id, document)`` pairs, read ``page_size`` at a time.
+
+        Unlike search(), a scan has no result window: it lists every document
+        however many the index holds, for rebuilds and reconciliation. A
+        document that stays in the index throughout the scan is listed
+        exactly once; the order is the backend's. Nothing is read until the
+        first ``next()``.
+        """
+        definition = self.definition(index)
+        check_page_size("page_size", page_size, self.max_scan_page_size)
+
+        def fetch(position):
+            with timed(self, "scan", definition.name):
+                return self._scan_page(definition, position, page_size)
+
+        return follow(fetch)
+
+    def scan_ids(self, index, *, page_size=1000):
+        """Every document id of the index, as scan() lists them."""
+        return (id for id, _ in self.scan(index, page_size=page_size))
+
     def clear(self, index):
         """Remove every document from the index."""
         definition = self.definition(index)
@@ -232,6 +256,11 @@ class SearchBackend(StoreBackend):
 
     def _clear(self, definition):
         raise NotImplementedError("subclasses of SearchBackend must provide a _clear() method")
+
+    def _scan_page(self, definition, position, page_size):
+        """Up to ``page_size`` ``(id, document)`` pairs from ``position`` (None: the start), and
+        the position after them, None when no document follows."""
+        raise NotImplementedError("subclasses of SearchBackend must provide a _scan_page() method")
 
     def _start_rebuild(self, definition):
         """Create the new index aside; return what the other rebuild hooks need (a "build")."""

@@ -21,8 +21,8 @@ import json
 import tantivy
 from django.core.serializers.json import DjangoJSONEncoder
 
-from ..exceptions import InvalidQuery
-from .values import as_text, exact_value, values_of
+from ...exceptions import InvalidQuery
+from ..values import as_text, exact_value, values_of
 
 ID = "id"
 SOURCE = "_source"

@@ -9,28 +9,26 @@ failing. Readers reload before every search to see other processes' commits.
 An index is a series of generations behind a pointer file, so rebuild()
 builds a new one aside and swaps it in atomically; how writers in other
 processes follow the swap without losing a write is told in
-tantivy_generations.
+tantivy.generations.
 """
 import json
 import logging
 import os
-import random
 import shutil
 import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import tantivy
-from django.core.exceptions import ImproperlyConfigured
-
-from ..exceptions import Conflict, InvalidQuery, NotSupported, StoreError, Unavailable
-from .base import SearchBackend, SearchHit, SearchResults
-from .tantivy_generations import EVERYTHING, Generations
-from .tantivy_highlight import highlights
-from .tantivy_query import (
+from ...exceptions import Conflict, InvalidQuery, NotSupported, StoreError, Unavailable
+from ...options import path, seconds, whole
+from ...retry import retry_call
+from ..base import SearchBackend, SearchHit, SearchResults
+from .generations import EVERYTHING, Generations
+from .highlight import highlights
+from .query import (
     analyzed,
     facet_counts,
     filter_query,
@@ -41,8 +39,8 @@ from .tantivy_query import (
     sort_sources,
     text_query,
 )
-from .tantivy_schema import ID, SOURCE, WORDS, WORDS_TOKENIZER, Layout
-from .values import as_text, values_of
+from .schema import ID, SOURCE, WORDS, WORDS_TOKENIZER, Layout
+from ..values import as_text, values_of
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +48,10 @@ logger = logging.getLogger(__name__)
 SWAP_RETRIES = 5
 # The distinct values of a facet counted before the most frequent are kept.
 FACET_TERMS = 100_000
+
+
+class WriterLocked(Exception):
+    """Another writer, maybe in another process, holds the index's lock."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ class TantivySearchBackend(SearchBackend):
     rebuild_keeps_concurrent_writes = True
     required_options = ("path",)
     default_options = {"writer_heap_mb": 64, "lock_timeout": 10}
+    option_rules = {"path": path(), "writer_heap_mb": whole(least=16, unit=" of megabytes"), "lock_timeout": seconds()}
     max_facet_values = 100
     # Deep pages cost memory in tantivy's top-docs collector; Azure AI Search caps $skip alike.
     max_result_window = 100_000
@@ -105,11 +108,6 @@ class TantivySearchBackend(SearchBackend):
 
     def __init__(self, alias="default", **options):
         super().__init__(alias, **options)
-        heap, timeout = self.options["writer_heap_mb"], self.options["lock_timeout"]
-        if not isinstance(heap, int) or isinstance(heap, bool) or heap < 16:
-            raise ImproperlyConfigured(f"{alias}: writer_heap_mb is a whole number of megabytes, 16 or more.")
-        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout < 0:
-            raise ImproperlyConfigured(f"{alias}: lock_timeout is a number of seconds, 0 or more.")
         self.path = Path(self.options["path"])
         self._lock = threading.Lock()
         self._forget()
@@ -171,10 +169,10 @@ class TantivySearchBackend(SearchBackend):
 
     def _open_index(self, definition, folder):
         layout = Layout(definition)
-        for attempt in range(3):
+
+        def open_folder():
             try:
-                index = tantivy.Index(layout.schema, str(folder), reuse=True)
-                break
+                return tantivy.Index(layout.schema, str(folder), reuse=True)
             except ValueError as e:
                 if "schema does not match" in str(e):
                     raise Unavailable(
@@ -183,9 +181,13 @@ class TantivySearchBackend(SearchBackend):
                     ) from e
                 if not folder.is_dir():
                     raise FileNotFoundError(folder) from e
-                if attempt == 2:
-                    raise Unavailable(f"Cannot open the search index in {folder}: {e}") from e
-                time.sleep(0.05)  # another process was creating it at the same moment
+                raise
+
+        # A ValueError left is another process creating the index at the same moment.
+        try:
+            index = retry_call(open_folder, retry_if=lambda e: type(e) is ValueError, retries=2, base=0.05)
+        except ValueError as e:
+            raise Unavailable(f"Cannot open the search index in {folder}: {e}") from e
         index.register_tokenizer(WORDS_TOKENIZER, WORDS)
         # Every search reloads explicitly, so tantivy's meta.json watcher thread is not needed.
         index.config_reader(reload_policy="manual")
@@ -250,18 +252,22 @@ class TantivySearchBackend(SearchBackend):
 
     def _acquire_writer(self, index, name):
         timeout = self.options["lock_timeout"]
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def take():
             try:
                 return index.writer(heap_size=self.options["writer_heap_mb"] * 1_000_000)
             except ValueError as e:
-                if "LockBusy" not in str(e):
-                    raise Unavailable(f"Cannot write to the search index {name}: {e}") from e
-                if time.monotonic() >= deadline:
-                    message = f"The search index {name} stayed locked by another writer for {timeout} s."
-                    raise Unavailable(message) from e
-            # Jitter, so processes waiting for the same lock do not retry in step.
-            time.sleep(random.uniform(0.01, 0.05))
+                if "LockBusy" in str(e):
+                    raise WriterLocked(str(e)) from e
+                raise Unavailable(f"Cannot write to the search index {name}: {e}") from e
+
+        # Short waits: the lock is held for one batch; the jitter keeps waiting processes out of step.
+        try:
+            return retry_call(take, retry_if=lambda e: isinstance(e, WriterLocked), base=0.01, cap=0.05,
+                              timeout=timeout)
+        except WriterLocked as e:
+            message = f"The search index {name} stayed locked by another writer for {timeout} s."
+            raise Unavailable(message) from e.__cause__
 
     # -- hooks ------------------------------------------------------------
     def _ensure_index(self, definition):
@@ -437,6 +443,16 @@ class TantivySearchBackend(SearchBackend):
         result = searcher.aggregate(query, request)
         top = self.max_facet_values
         return {name: facet_counts(layout.definition.field(name), result[name]["buckets"])[:top] for name in names}
+
+    def _scan_page(self, definition, position, page_size):
+        # The whole scan reads one searcher, a snapshot of the index: pages by offset neither skip nor
+        # repeat a document while writers go on. Hits of the all-documents query tie, so they come in
+        # the index's own order; each page costs a pass over the index, so large indexes want large pages.
+        searcher, offset = position or (self._searcher(definition)[1], 0)
+        hits = searcher.search(tantivy.Query.all_query(), page_size + 1, count=False, offset=offset).hits
+        sources = [Layout.source(searcher.doc(address)) for _, address in hits[:page_size]]
+        following = (searcher, offset + page_size) if len(hits) > page_size else None
+        return [(source[ID], source) for source in sources], following
 
     def _suggest(self, definition, prefix, limit):
         layout, searcher = self._searcher(definition)

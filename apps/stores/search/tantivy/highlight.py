@@ -8,7 +8,7 @@ from html import escape
 
 import tantivy
 
-from .values import as_text, values_of
+from ..values import as_text, values_of
 
 
 def highlights(layout, searcher, text_q, sources):

@@ -15,9 +15,9 @@ List fields (``collection``) are tested with ``any``: ``tags/any(t: t eq 'sale')
 """
 import re
 
-from ..exceptions import InvalidQuery
-from ..query import Q
-from .values import RANGES, STRING_TYPES, exact_value
+from ...exceptions import InvalidQuery
+from ...query import Q
+from ..values import RANGES, STRING_TYPES, exact_value
 
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 COMPARISONS = {"eq": "eq", "ne": "ne", "gt": "gt", "gte": "ge", "lt": "lt", "lte": "le"}

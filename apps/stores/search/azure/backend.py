@@ -17,7 +17,7 @@ Text typed by a user is taken literally: the simple query syntax with every
 character that is not a letter or digit escaped by a backslash, so ``+``,
 ``|``, ``-``, quotes, ``*``, parentheses and ``\\`` are only characters;
 ``searchMode=all`` (every word must match, as with tantivy) over the
-searchable fields only. Filters are OData built by apps.stores.search.odata.
+searchable fields only. Filters are OData built by apps.stores.search.azure.odata.
 
 Document keys may hold only letters, digits, ``_``, ``-`` and ``=``: any
 other id is stored base64url-encoded behind ``k=`` and decoded on the way
@@ -38,13 +38,11 @@ to the old index only (rebuild_keeps_concurrent_writes is False): run
 live traffic.
 
 Tests answer at the wire by setting an instance's ``transport`` attribute
-(apps.stores.search.testing); it is deliberately not an OPTIONS key.
+(tests/stores/azure_search_wire.py); it is deliberately not an OPTIONS key.
 """
 import base64
 import logging
-import random
 import re
-import time
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,12 +64,12 @@ from azure.search.documents.indexes.models import (
     SimpleField,
     TextWeights,
 )
-from django.core.exceptions import ImproperlyConfigured
-
-from ..exceptions import Conflict, InvalidQuery, NotFound, PreconditionFailed, StoreError, Unavailable
-from .base import SearchBackend, SearchHit, SearchResults, batches
-from .odata import filter_expression
-from .values import as_datetime, exact_value, values_of
+from ...exceptions import Conflict, InvalidQuery, NotFound, PreconditionFailed, StoreError, Unavailable
+from ...options import seconds, text, whole
+from ...retry import retry_call
+from ..base import SearchBackend, SearchHit, SearchResults, batches
+from .odata import filter_expression, quote
+from ..values import as_datetime, exact_value, values_of
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +89,7 @@ MAX_BATCH = 1000
 # Per-document statuses in a 207 answer that mean "send it again".
 RETRYABLE_ITEM_STATUS = frozenset({409, 422, 429, 500, 502, 503, 504})
 UNAVAILABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
-# As tantivy_query.MAX_WORDS: a pasted page of text is not a query of thousands of clauses.
+# As the tantivy backend's MAX_WORDS: a pasted page of text is not a query of thousands of clauses.
 MAX_TERMS = 64
 # The suggest API takes 1 to 100 characters, and answers at most 100 suggestions.
 MAX_SUGGEST_TEXT = 100
@@ -141,7 +139,8 @@ def folded(text):
 
 def schema(definition, index_name):
     """The Azure SearchIndex for an IndexDefinition."""
-    fields = [SimpleField(name="id", type="Edm.String", key=True)]
+    # The key sorts and filters so that scan() can page past the 100,000-hit window by key.
+    fields = [SimpleField(name="id", type="Edm.String", key=True, filterable=True, sortable=True)]
     for field in definition.fields:
         if field.searchable or field.autocomplete:  # a suggester's fields must be searchable
             fields.append(SearchableField(
@@ -229,6 +228,14 @@ def translated_errors(what):
         raise Unavailable(f"Azure AI Search cannot be reached ({what}): {e}") from e
 
 
+class NotAllWritten(Exception):
+    """Some documents of a batch failed for a reason that passes: ``failed`` maps keys to results."""
+
+    def __init__(self, failed):
+        super().__init__(f"{len(failed)} documents failed")
+        self.failed = failed
+
+
 @dataclass
 class AzureBuild:
     """A rebuild under way: the new index, and the alias as it was when the rebuild began."""
@@ -250,6 +257,14 @@ class AzureSearchBackend(SearchBackend):
     rebuild_keeps_concurrent_writes = False
     required_options = ("endpoint", "key")
     default_options = {"api_version": None, "retries": 3, "retry_backoff": 0.8, "timeout": 30}
+    option_rules = {
+        "endpoint": text(r"https://\S+", "the service's https:// address"),
+        "api_version": text(r"\d{4}-\d{2}-\d{2}(-preview)?", "an api-version such as '2024-07-01', or None",
+                            nullable=True),
+        "retries": whole(),
+        "retry_backoff": seconds(),
+        "timeout": seconds(),
+    }
     max_facet_values = 100
     #: An azure-core HttpTransport for the clients, None for the SDK's default. Not an OPTIONS
     #: key: tests set it on an instance before its first call, to answer at the wire.
@@ -257,15 +272,6 @@ class AzureSearchBackend(SearchBackend):
 
     def __init__(self, alias="default", **options):
         super().__init__(alias, **options)
-        retries, backoff = self.options["retries"], self.options["retry_backoff"]
-        if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
-            raise ImproperlyConfigured(f"{alias}: retries is a whole number, 0 or more.")
-        for name in ("retry_backoff", "timeout"):
-            value = self.options[name]
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-                raise ImproperlyConfigured(f"{alias}: {name} is a number of seconds, 0 or more.")
-        if not str(self.options["endpoint"]).startswith("https://"):
-            raise ImproperlyConfigured(f"{alias}: endpoint is the service's https:// address.")
         self._search_clients = {}
 
     # -- clients --------------------------------------------------------------
@@ -352,9 +358,8 @@ class AzureSearchBackend(SearchBackend):
         client = self._client(index_name)
         send = client.upload_documents if action == "upload" else client.delete_documents
         pending = {document["id"]: document for document in documents}
-        for attempt in range(self.options["retries"] + 1):
-            if attempt:
-                self._back_off(attempt)
+
+        def send_pending():
             with translated_errors(f"writing {len(pending)} documents to {index_name}"):
                 results = send(documents=list(pending.values()))
             failed = {}
@@ -368,19 +373,24 @@ class AzureSearchBackend(SearchBackend):
                         f"Azure AI Search refused document {from_key(result.key)!r} "
                         f"({result.status_code}): {result.error_message}"
                     )
-            if not pending:
-                return
-            logger.info("Azure AI Search: %d documents for %s failed; retrying.", len(pending), index_name)
-        keys = ", ".join(repr(from_key(key)) for key in islice(pending, 5))
-        raise Unavailable(
-            f"{len(pending)} documents were not written to {index_name} after {self.options['retries']} "
-            f"retries ({keys}...): {next(iter(failed.values())).error_message if failed else 'no answer'}"
-        )
+            if pending:
+                logger.info("Azure AI Search: %d documents for %s failed.", len(pending), index_name)
+                raise NotAllWritten(failed)
 
-    def _back_off(self, attempt):
-        delay = self.options["retry_backoff"] * 2 ** (attempt - 1)
-        if delay:
-            time.sleep(random.uniform(delay / 2, delay))
+        try:
+            retry_call(
+                send_pending,
+                retry_if=lambda error: isinstance(error, NotAllWritten),
+                retries=self.options["retries"],
+                base=self.options["retry_backoff"],
+            )
+        except NotAllWritten as e:
+            keys = ", ".join(repr(from_key(key)) for key in islice(pending, 5))
+            reason = next(iter(e.failed.values())).error_message if e.failed else "no answer"
+            raise Unavailable(
+                f"{len(pending)} documents were not written to {index_name} after {self.options['retries']} "
+                f"retries ({keys}...): {reason}"
+            ) from None
 
     def _clear(self, definition):
         build = self._start_rebuild(definition)
@@ -486,6 +496,16 @@ class AzureSearchBackend(SearchBackend):
             name: facet_counts(definition.field(name), raw_facets.get(name, [])) for name in facets
         }
         return SearchResults(hits=hits, total=total or 0, facets=counted)
+
+    def _scan_page(self, definition, after, page_size):
+        # $skip stops at 100,000: past it, Azure's way is to order by the key and filter past the last one.
+        arguments = {"search_text": "*", "order_by": ["id asc"], "top": page_size}
+        if after is not None:
+            arguments["filter"] = f"id gt {quote(after)}"
+        with translated_errors(f"scanning {definition.name}"):
+            raw_hits = list(islice(self._client(definition.name).search(**arguments), page_size))
+        pairs = [(from_key(raw["id"]), read_document(raw)) for raw in raw_hits]
+        return pairs, (raw_hits[-1]["id"] if len(raw_hits) == page_size else None)
 
     def _suggest(self, definition, prefix, limit):
         names = definition.autocomplete

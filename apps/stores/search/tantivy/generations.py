@@ -45,7 +45,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..exceptions import Conflict, Unavailable
+from ...exceptions import Conflict, Unavailable
 
 #: A journal line meaning "every document changed" (clear() during a rebuild).
 EVERYTHING = None

@@ -9,10 +9,10 @@ expression whose every metacharacter is escaped.
 """
 from tantivy import Occur, Query
 
-from ..exceptions import InvalidQuery
-from ..query import Q
-from .tantivy_schema import FIELD_TYPES, WORDS, datetime_of, tantivy_value
-from .values import exact_value, values_of
+from ...exceptions import InvalidQuery
+from ...query import Q
+from .schema import FIELD_TYPES, WORDS, datetime_of, tantivy_value
+from ..values import exact_value, values_of
 
 # A pasted page of text should not become a query of thousands of clauses.
 MAX_WORDS = 64

@@ -1,0 +1,4 @@
+"""Azure AI Search; settings name ``apps.stores.search.azure.AzureSearchBackend``."""
+from .backend import AzureSearchBackend
+
+__all__ = ["AzureSearchBackend"]
