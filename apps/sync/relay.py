@@ -19,8 +19,8 @@ from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from apps.stores.exceptions import Unavailable
+from apps.stores.retry import backoff
 
-from .backoff import backoff_delay
 from .conf import sync_setting
 from .models import Delivery, ProjectionCursor
 from .projectors import registry
@@ -34,7 +34,7 @@ BATCH_SIZE = 500
 
 def retry_delay(attempts):
     """How long a failed delivery waits before its next attempt."""
-    return backoff_delay(attempts, sync_setting("RETRY_BASE_SECONDS"), sync_setting("RETRY_MAX_SECONDS"))
+    return backoff(max(attempts, 1), base=sync_setting("RETRY_BASE_SECONDS"), cap=sync_setting("RETRY_MAX_SECONDS"))
 
 
 def deliver(delivery_id, *, respect_schedule=False):

@@ -38,7 +38,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .backoff import backoff_delay
+from apps.stores.retry import backoff
+
 from .conf import sync_setting
 from .models import SagaRun, SagaStep
 
@@ -215,8 +216,8 @@ def _attempt(run, step, action, retries, counter):
             SagaStep.objects.filter(pk=step.pk).update(last_error=error)
             logger.warning("Saga run %s step %s attempt %s failed: %s", run.pk, step.name, attempt, error)
             if attempt < retries:
-                time.sleep(backoff_delay(attempt, sync_setting("SAGA_RETRY_BASE_SECONDS"),
-                                         sync_setting("SAGA_RETRY_MAX_SECONDS")))
+                time.sleep(backoff(attempt, base=sync_setting("SAGA_RETRY_BASE_SECONDS"),
+                                   cap=sync_setting("SAGA_RETRY_MAX_SECONDS")))
     return None, error
 
 

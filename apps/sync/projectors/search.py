@@ -18,17 +18,10 @@ class SearchIndexProjector(Projector):
     def content(self, state):
         return {**self.document(state.aggregateid, state.payload), VERSION_FIELD: state.version}
 
-    def projected_records(self, page_size=100):
-        """Every document in the index with its version, page by page."""
-        search, page = stores[self.alias], 1
-        while True:
-            results = search.search(self.index, "", page=page, page_size=page_size)
-            for hit in results.hits:
-                content = {"id": hit.id, **hit.document}
-                yield Projected(hit.id, int(hit.document.get(VERSION_FIELD) or 0), content)
-            if page * page_size >= results.total:
-                return
-            page += 1
+    def projected_records(self, page_size=1000):
+        """Every document in the index with its version, past any result window."""
+        for aggregateid, document in stores[self.alias].scan(self.index, page_size=page_size):
+            yield Projected(aggregateid, int(document.get(VERSION_FIELD) or 0), {"id": aggregateid, **document})
 
     def apply(self, event):
         self.apply_batch([event])
