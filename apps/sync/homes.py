@@ -3,9 +3,11 @@ rebuild, replay, reconcile and the operators' data map.
 
     home = SQLHome(Product)            # rows of a model (an OutboxedModel)
     home = DocumentHome("carts")       # documents of a container in the document store
+    home = GraphEdgeHome("follows")    # edges of a label in the graph
 """
 from apps.stores import stores
 
+from .edge_ids import edge_aggregate_id
 from .projectors.base import VERSION_FIELD, State
 
 
@@ -67,3 +69,25 @@ class DocumentHome(Home):
 
     def describe(self):
         return f"documents {self.container}"
+
+
+class GraphEdgeHome(Home):
+    """Edges of one label in the graph (follows, likes): each edge's ends and properties are the state."""
+
+    kind = "graph"
+
+    def __init__(self, label, alias="graph"):
+        self.label, self.alias = label, alias
+
+    def states(self, aggregatetype, chunk_size=500):
+        for edge in stores[self.alias].scan_edges(self.label, page_size=chunk_size):
+            properties = {k: v for k, v in edge.properties.items() if k != VERSION_FIELD}
+            payload = {"source": edge.source, "target": edge.target, **properties}
+            version = int(edge.properties.get(VERSION_FIELD, 0))
+            yield State(aggregatetype, edge_aggregate_id(edge.source, edge.target), "saved", version, payload)
+
+    def count(self):
+        return sum(1 for _ in stores[self.alias].scan_edges(self.label))
+
+    def describe(self):
+        return f"graph edges {self.label}"

@@ -4,9 +4,10 @@ import pytest
 from django.core.cache import cache
 
 from apps.sync.changes import record_change
-from apps.sync.homes import SQLHome
+from apps.sync.edge_ids import edge_aggregate_id
+from apps.sync.homes import GraphEdgeHome, SQLHome
 from apps.sync.models import Delivery, OutboxEvent
-from apps.sync.projectors import CacheProjector, Projector, registry
+from apps.sync.projectors import CacheProjector, GraphEdgeHomeProjector, Projector, registry
 from tests.sync import stock_home
 from tests.testapp.models import Basket, BasketLine
 
@@ -150,3 +151,46 @@ def test_a_conditional_change_sees_every_change_acknowledged_before_it(stock, mo
     assert not outcome.applied, "checked against the acknowledged 1, not the stale 3"
     assert stock.get("test-stock", "lamp", "lamp")["available"] == 1
     assert reserve(1).document["version"] == 3
+
+
+class FollowsHome(GraphEdgeHomeProjector):
+    name = "test.follows.home"
+    aggregatetype = "test.follows"
+    label = "test_follows"
+    home = GraphEdgeHome("test_follows")
+
+
+@pytest.fixture
+def follows(clean_stores):
+    graph = clean_stores["graph"]
+    for user in ("ada", "bob"):
+        graph.upsert_vertex(user, "test_user")
+    projector = registry.register(FollowsHome())
+    yield graph
+    registry.unregister(projector.name)
+
+
+def follow(source, target, type="saved", **properties):
+    return record_change(aggregatetype="test.follows", aggregateid=edge_aggregate_id(source, target), type=type,
+                         payload={"source": source, "target": target, **properties}, home="test.follows.home")
+
+
+def test_an_edge_whose_home_is_the_graph_is_changed_listed_and_reconciled(follows):
+    from apps.sync import maintenance
+
+    follow("ada", "bob", since="2026-11-29")
+    follow("bob", "ada")
+
+    [first, second] = sorted(follows.scan_edges("test_follows"), key=lambda edge: edge.source)
+    assert (first.source, first.target, first.properties) == ("ada", "bob", {"since": "2026-11-29", "version": 1})
+    states = sorted(FollowsHome().home_states(), key=lambda state: state.aggregateid)
+    assert [(s.aggregateid, s.version, s.payload) for s in states] == [
+        ('["ada","bob"]', 1, {"source": "ada", "target": "bob", "since": "2026-11-29"}),
+        ('["bob","ada"]', 1, {"source": "bob", "target": "ada"}),
+    ]
+    assert GraphEdgeHome("test_follows").count() == 2
+    assert maintenance.reconcile(registry.get("test.follows.home")).clean
+
+    follow("ada", "bob", type="deleted")
+
+    assert [(e.source, e.target) for e in follows.scan_edges("test_follows")] == [("bob", "ada")]
