@@ -1,5 +1,5 @@
 from rest_framework import routers, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotAuthenticated, ValidationError
 
 from apps.sync import consistency
 from apps.sync.api import VersionedWritesMixin
@@ -42,6 +42,8 @@ class ProductViewSet(VersionedWritesMixin, viewsets.ModelViewSet):
             )
         except consistency.InvalidConsistencyLevel as error:
             raise ValidationError({consistency.HEADER: [str(error)]}) from error
+        except consistency.ConsistencyNotAllowed as error:
+            raise NotAuthenticated(str(error)) from error
         return services.search_products(
             params.validated_data.get("q", ""),
             per_page=self.paginator.get_page_size(self.request),

@@ -1,4 +1,4 @@
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, render
 
 from apps.sync import consistency
@@ -19,6 +19,8 @@ def product_list(request):
     except consistency.InvalidConsistencyLevel as error:
         # Plain text: the message quotes the header the client sent.
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+    except consistency.ConsistencyNotAllowed as error:
+        return HttpResponseForbidden(str(error), content_type="text/plain; charset=utf-8")
     if form.is_bound and not form.is_valid():
         products = Product.objects.none()  # say what is wrong; never fall back to "everything"
     else:

@@ -42,6 +42,11 @@ class InvalidConsistencyLevel(ValueError):
     pass
 
 
+class ConsistencyNotAllowed(PermissionError):
+    """Strong and bounded-staleness reads go to the home, which costs far more than the
+    projection: anonymous clients may not ask for them."""
+
+
 def parse_level(value):
     """'Read-Your-Writes', 'read_your_writes' and 'session' all name the same level."""
     normalised = str(value).strip().lower().replace("-", "_").replace(" ", "_")
@@ -102,9 +107,18 @@ def caught_up(projection, sequences):
     ).exists()
 
 
+HOME_LEVELS = (STRONG, BOUNDED_STALENESS)
+
+
 def read_source(request, projection, *, default=EVENTUAL):
-    """Where this read should go: "projection" or "home". Also sets request.consistency_level."""
+    """Where this read should go: "projection" or "home". Also sets request.consistency_level.
+
+    InvalidConsistencyLevel for a level nobody knows; ConsistencyNotAllowed when
+    an anonymous client asks for a level that may read the home.
+    """
     level = requested_level(request, default)
+    if level in HOME_LEVELS and default not in HOME_LEVELS and not request.user.is_authenticated:
+        raise ConsistencyNotAllowed(f"{HEADER}: {level} reads need a signed-in user.")
     # DRF wraps the HttpRequest; the middleware sees the inner one.
     getattr(request, "_request", request).consistency_level = level
     if level == STRONG:

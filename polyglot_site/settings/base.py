@@ -120,8 +120,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "polyglot_site.api_auth.ThrottledBasicAuthentication",
     ],
+    # Anonymous and signed-in clients have a rate each; Basic credentials have their own,
+    # checked before the password hash they would cost.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_RATE_ANONYMOUS", default="300/minute"),
+        "user": env.str("API_RATE_SIGNED_IN", default="1200/minute"),
+        "basic_auth": env.str("API_RATE_BASIC_AUTH", default="20/minute"),
+    },
     # Anyone may read the catalogue; changing it takes the model permissions.
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
@@ -129,9 +140,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     # Errors a client can cause are 4xx (model validation, refused store queries), never 500.
-    "EXCEPTION_HANDLER": "polyglot_site.api.exception_handler",
+    "EXCEPTION_HANDLER": "polyglot_site.api_errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
-        "polyglot_site.api.BoundedJSONParser",
+        "polyglot_site.api_parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

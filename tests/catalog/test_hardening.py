@@ -182,3 +182,42 @@ def test_store_errors_reach_clients_as_4xx_with_a_message(editor, clean_stores, 
 
     assert (refused.status_code, refused.json()) == (400, {"detail": "bad query"})
     assert down.status_code == 503 and "unavailable" in json.dumps(down.json())
+
+
+@pytest.fixture
+def rates(monkeypatch):
+    """Throttle rates for this test only (DRF reads them once, at import), with no history."""
+    from django.core.cache import cache
+    from rest_framework.throttling import SimpleRateThrottle
+
+    def set_rates(**rates):
+        monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+        cache.delete_many([f"throttle_{scope}_127.0.0.1" for scope in rates])
+
+    return set_rates
+
+
+def test_basic_credentials_are_throttled_before_any_password_is_hashed(client, clean_stores, rates, monkeypatch):
+    import base64
+
+    from django.contrib.auth.hashers import MD5PasswordHasher
+
+    rates(anon="1000/minute", user="1000/minute", basic_auth="3/minute")
+    hashed = []
+    real_encode = MD5PasswordHasher.encode
+    # An unknown user still costs one hash (Django's defence against timing attacks).
+    monkeypatch.setattr(MD5PasswordHasher, "encode", lambda self, *a: hashed.append(1) or real_encode(self, *a))
+    header = "Basic " + base64.b64encode(b"nobody:guess").decode()
+
+    answers = [client.get(API, HTTP_AUTHORIZATION=header).status_code for _ in range(5)]
+
+    assert answers == [403, 403, 403, 429, 429]
+    assert len(hashed) == 3, "the throttled requests cost no hash"
+
+
+def test_anonymous_clients_are_throttled_per_client(client, clean_stores, rates):
+    rates(anon="2/minute", user="1000/minute", basic_auth="1000/minute")
+
+    answers = [client.get(API).status_code for _ in range(3)]
+
+    assert answers == [200, 200, 429]

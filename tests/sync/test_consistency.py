@@ -41,6 +41,17 @@ def found(client, text, level=None):
     return [item["name"] for item in response.json()["results"]], response
 
 
+@pytest.mark.parametrize("level", ["strong", "bounded_staleness"])
+def test_reads_that_may_go_to_the_home_need_a_signed_in_user(client, clean_stores, level):
+    ProductFactory(name="Lamp")
+
+    api = client.get(API, {"q": "lamp"}, HTTP_CONSISTENCY_LEVEL=level)
+    page = client.get("/", {"q": "lamp"}, HTTP_CONSISTENCY_LEVEL=level)
+
+    assert api.status_code in (401, 403) and "need a signed-in user" in api.json()["detail"]
+    assert page.status_code == 403 and page["Content-Type"].startswith("text/plain")
+
+
 @pytest.mark.parametrize(
     "value, level",
     [("eventual", "eventual"), ("Read-Your-Writes", "read_your_writes"), ("session", "read_your_writes"),
@@ -60,11 +71,11 @@ def test_an_unknown_level_is_a_400_with_the_choices(client, clean_stores):
         parse_level("x" * 1000)
 
 
-def test_strong_reads_the_home_and_eventual_the_projection(client, clean_stores, lost_messages):
+def test_strong_reads_the_home_and_eventual_the_projection(editor_client, clean_stores, lost_messages):
     ProductFactory(name="Unindexed lamp")  # committed, never delivered
 
-    assert found(client, "unindexed", "eventual")[0] == []
-    names, response = found(client, "unindexed", "strong")
+    assert found(editor_client, "unindexed", "eventual")[0] == []
+    names, response = found(editor_client, "unindexed", "strong")
     assert names == ["Unindexed lamp"]
     assert response.headers["Consistency-Level"] == "strong"
 
@@ -151,7 +162,8 @@ def test_a_session_remembers_the_versions_of_its_latest_records_only(rf):
 
 
 @override_settings(POLYGLOT_SYNC=QUICK)
-def test_bounded_staleness_reads_the_home_past_the_bound_and_warns(client, clean_stores, lost_messages, caplog):
+def test_bounded_staleness_reads_the_home_past_the_bound_and_warns(editor_client, clean_stores, lost_messages, caplog):
+    client = editor_client
     ProductFactory(name="Stale lamp")
 
     assert found(client, "stale", "bounded_staleness")[0] == [], "within the bound: the projection"

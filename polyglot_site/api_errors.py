@@ -1,7 +1,6 @@
-"""Project-wide API behaviour: errors a client can cause answer 4xx, never 500."""
+"""API errors a client can cause answer 4xx, never 500 (the DRF EXCEPTION_HANDLER)."""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
-from rest_framework.parsers import JSONParser
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.stores.exceptions import InvalidQuery, Unavailable
@@ -24,13 +23,3 @@ def exception_handler(exc, context):
     elif isinstance(exc, Unavailable):
         exc = StoreUnavailable()
     return drf_exception_handler(exc, context)
-
-
-class BoundedJSONParser(JSONParser):
-    """JSON bodies whose nesting the parser can follow: a body nested too deep is a 400."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise exceptions.ParseError("JSON parse error - the body is nested too deeply.") from None
