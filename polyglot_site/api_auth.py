@@ -1,6 +1,7 @@
 """Authentication of the API (DRF DEFAULT_AUTHENTICATION_CLASSES)."""
 from rest_framework import exceptions
 from rest_framework.authentication import BasicAuthentication, get_authorization_header
+from drf_spectacular.authentication import BasicScheme
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -25,3 +26,9 @@ class ThrottledBasicAuthentication(BasicAuthentication):
             if not throttle.allow_request(request, None):
                 raise exceptions.Throttled(throttle.wait())
         return super().authenticate(request)
+
+
+class ThrottledBasicScheme(BasicScheme):
+    """The schema names it as plain HTTP Basic (defining the class registers it)."""
+
+    target_class = "polyglot_site.api_auth.ThrottledBasicAuthentication"

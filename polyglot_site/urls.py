@@ -1,12 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.catalog.api import router as catalog_router
+from polyglot_site.views import ObtainToken
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(catalog_router.urls)),
+    path("api/token/", ObtainToken.as_view(), name="api-token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api-auth/", include("rest_framework.urls")),
     path("health/", include("apps.sync.urls")),
     path("", include("apps.catalog.urls")),
 ]
+
+handler404 = "polyglot_site.views.page_not_found"

@@ -1,14 +1,24 @@
+from drf_spectacular.utils import extend_schema_view
 from rest_framework import routers, viewsets
 from rest_framework.exceptions import NotAuthenticated, ValidationError
 
 from apps.sync import consistency
 from apps.sync.api import VersionedWritesMixin
+from apps.sync.api_schema import documented
 
 from . import services
 from .models import Product
 from .serializers import ProductListSerializer, ProductSerializer, SearchQuerySerializer
 
 
+@extend_schema_view(
+    list=documented({200: ProductListSerializer(many=True)}, read=True, missing=True),
+    retrieve=documented({200: ProductSerializer}, read=True),
+    create=documented({201: ProductSerializer}, missing=False),
+    update=documented({200: ProductSerializer}, conditional=True),
+    partial_update=documented({200: ProductSerializer}, conditional=True),
+    destroy=documented({204: None}, conditional=True),
+)
 class ProductViewSet(VersionedWritesMixin, viewsets.ModelViewSet):
     """Products. ``?q=words`` searches the catalogue the way the site's search box does.
 

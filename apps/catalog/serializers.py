@@ -14,7 +14,7 @@ class ProductSerializer(serializers.ModelSerializer):
         read_only_fields = ["slug", "version", "updated_at"]
         extra_kwargs = {"price": {"min_value": 0}}
 
-    def get_url(self, product):
+    def get_url(self, product) -> str:
         return product.get_absolute_url()
 
 

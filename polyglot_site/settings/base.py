@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
     "apps.stores",
     "apps.sync",
     "apps.users",
@@ -69,7 +73,21 @@ MIDDLEWARE = [
     "apps.sync.consistency.ReadYourWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Failed logins (admin, site, API Basic and token requests) lock the username from
+# that address out for a while: django-axes counts them before the password backend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "polyglot_site.urls"
 WSGI_APPLICATION = "polyglot_site.wsgi.application"
@@ -120,8 +138,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
         "polyglot_site.api_auth.ThrottledBasicAuthentication",
     ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Anonymous and signed-in clients have a rate each; Basic credentials have their own,
     # checked before the password hash they would cost.
     "DEFAULT_THROTTLE_CLASSES": [
@@ -146,6 +166,18 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+}
+
+# The API's OpenAPI 3 schema (/api/schema/) and its Swagger UI (/api/docs/), served
+# from this site (the sidecar package), never from a CDN.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "polyglot-site API",
+    "DESCRIPTION": "The shop's catalogue. Reads are public; writes take the product permissions.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery, configured from the CELERY_ namespace (see polyglot_site/celery.py).

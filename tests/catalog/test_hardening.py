@@ -221,3 +221,28 @@ def test_anonymous_clients_are_throttled_per_client(client, clean_stores, rates)
     answers = [client.get(API).status_code for _ in range(3)]
 
     assert answers == [200, 200, 429]
+
+
+def test_repeated_failed_admin_logins_lock_the_account_out_even_for_the_right_password(client, django_user_model):
+    django_user_model.objects.create_superuser("boss", password="right-password")
+    login = reverse("admin:login")
+
+    failures = [client.post(login, {"username": "boss", "password": f"guess {n}"}).status_code for n in range(5)]
+    locked = client.post(login, {"username": "boss", "password": "right-password"})
+
+    assert failures == [200] * 4 + [429], "the form again, until the fifth failure locks the account"
+    assert locked.status_code == 429 and "_auth_user_id" not in client.session
+
+
+def test_an_api_client_gets_a_token_and_uses_it_instead_of_a_password(client, django_user_model, clean_stores):
+    user = django_user_model.objects.create_user("robot", password="robot-pw")
+    user.user_permissions.add(*Permission.objects.filter(codename="add_product"))
+    CategoryFactory(name="Lamps")
+
+    token = client.post("/api/token/", {"username": "robot", "password": "robot-pw"}).json()["token"]
+    created = client.post(API, {"sku": "T-1", "name": "Token lamp", "category": "lamps", "price": "3"},
+                          content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}")
+    wrong = client.post("/api/token/", {"username": "robot", "password": "nope"})
+
+    assert created.status_code == 201
+    assert wrong.status_code == 400

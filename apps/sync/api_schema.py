@@ -1,0 +1,29 @@
+"""How the API's schema describes the errors every outboxed-record endpoint can answer."""
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
+
+ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description="What was wrong, in `detail` or per field.")
+
+IF_MATCH = OpenApiParameter(
+    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description='The ETag of an earlier read ("3"): the write answers 412 if the record changed since.',
+)
+CONSISTENCY_LEVEL = OpenApiParameter(
+    "Consistency-Level", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    enum=["eventual", "read_your_writes", "session", "monotonic_reads", "monotonic", "bounded_staleness", "strong"],
+    description="Where the read goes: the projection or the home (strong and bounded_staleness need a signed-in user).",
+)
+
+COMMON = {400: ERROR, 401: ERROR, 403: ERROR, 429: ERROR, 503: ERROR}
+
+
+def documented(success, *, conditional=False, read=False, missing=True):
+    """extend_schema with the success response and every error a client can cause."""
+    responses = {**success, **COMMON}
+    if missing:
+        responses[404] = ERROR
+    if conditional:
+        responses[412] = ERROR
+    parameters = [IF_MATCH] if conditional else []
+    if read:
+        parameters.append(CONSISTENCY_LEVEL)
+    return extend_schema(responses=responses, parameters=parameters)
