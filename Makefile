@@ -42,10 +42,9 @@ test: install install-node
 
 # One worker with the periodic sweeper (beat) in the same process. With several
 # workers, give one of them the beat (or run `celery -A polyglot_site beat` once).
+# Beat keeps its schedule in the profile's data folder (CELERY_BEAT_SCHEDULE_FILENAME).
 worker: install
-	mkdir -p var
-	POLYGLOT_PROFILE=$${POLYGLOT_PROFILE:-services} $(BIN)/celery -A polyglot_site worker --beat \
-		--schedule var/celerybeat-schedule --loglevel=info
+	POLYGLOT_PROFILE=$${POLYGLOT_PROFILE:-services} $(BIN)/celery -A polyglot_site worker --beat --loglevel=info
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles .pytest_cache

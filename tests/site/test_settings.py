@@ -26,10 +26,28 @@ BUILD_STORES = (
 )
 
 
+# Every file a profile writes on the local disk, as absolute paths.
+SHOW_LOCAL_FILES = (
+    "import json; from django.conf import settings; "
+    "named = [settings.DATABASES['default']['NAME'], settings.CACHES['default']['LOCATION'], "
+    "settings.STORAGES['default'].get('OPTIONS', {}).get('location', ''), settings.CELERY_BEAT_SCHEDULE_FILENAME]"
+    " + [store['OPTIONS'].get('path', '') for store in settings.POLYGLOT_STORES.values()]; "
+    "print(json.dumps({'data_dir': str(settings.DATA_DIR), 'files': [p for p in named if p.startswith('/')]}))"
+)
+# base.py alone: the settings package would load the profile, which creates its folder.
+SHOW_DEFAULT_DATA_DIR = (
+    "import importlib.util as u; spec = u.spec_from_file_location('base', 'polyglot_site/settings/base.py'); "
+    "base = u.module_from_spec(spec); spec.loader.exec_module(base); print(base.DATA_DIR)"
+)
+
+
 def load_settings(tmp_path, script=SHOW_SETTINGS, **env):
-    """Run ``script`` in a fresh interpreter whose environment holds only ``env`` of ours."""
+    """Run ``script`` in a fresh interpreter whose environment holds only ``env`` of ours
+    (and POLYGLOT_DATA_DIR=tmp_path unless tmp_path is None)."""
     clean = {k: v for k, v in os.environ.items() if k not in REQUIRED_VARIABLES and not k.startswith("POLYGLOT_")}
-    clean.update(DJANGO_SETTINGS_MODULE="polyglot_site.settings", POLYGLOT_DATA_DIR=str(tmp_path), **env)
+    if tmp_path is not None:
+        clean["POLYGLOT_DATA_DIR"] = str(tmp_path)
+    clean.update(DJANGO_SETTINGS_MODULE="polyglot_site.settings", **env)
     return subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
     )
@@ -74,6 +92,27 @@ def test_services_profile_uses_postgres_redis_azurite_and_cosmos(tmp_path):
     assert shown["storage"] == "storages.backends.azure_storage.AzureStorage"
     assert shown["stores"]["documents"].endswith("CosmosDocumentStore")
     assert shown["eager"] is False
+
+
+@pytest.mark.parametrize("profile", ["embedded", "services"])
+def test_every_local_file_of_a_profile_lives_in_its_data_folder(tmp_path, profile):
+    result = load_settings(tmp_path, SHOW_LOCAL_FILES, POLYGLOT_PROFILE=profile)
+
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["data_dir"] == str(tmp_path)
+    assert len(shown["files"]) >= 3
+    assert [path for path in shown["files"] if not path.startswith(f"{tmp_path}/")] == []
+
+
+@pytest.mark.parametrize("unset", [{}, {"POLYGLOT_DATA_DIR": ""}], ids=["absent", "empty"])
+def test_each_profile_has_its_own_data_folder_by_default(unset):
+    folders = {
+        profile: load_settings(None, SHOW_DEFAULT_DATA_DIR, POLYGLOT_PROFILE=profile, **unset).stdout.strip()
+        for profile in ("embedded", "services", "azure")
+    }
+
+    assert folders == {profile: str(ROOT / "var" / profile) for profile in folders}
 
 
 def test_azure_profile_names_every_missing_variable_at_once(tmp_path):
