@@ -1,15 +1,11 @@
 """The three profiles are chosen by POLYGLOT_PROFILE alone."""
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from polyglot_site.settings.base import AZURE_REQUIRED_VARIABLES as REQUIRED_VARIABLES
+from tests.site.fresh import ROOT, load_settings
 
-ROOT = Path(__file__).resolve().parents[2]
 SHOW_SETTINGS = (
     "import json; from django.conf import settings; "
     "print(json.dumps({'db': settings.DATABASES['default']['ENGINE'], "
@@ -41,18 +37,6 @@ SHOW_DEFAULT_DATA_DIR = (
 )
 
 
-def load_settings(tmp_path, script=SHOW_SETTINGS, **env):
-    """Run ``script`` in a fresh interpreter whose environment holds only ``env`` of ours
-    (and POLYGLOT_DATA_DIR=tmp_path unless tmp_path is None)."""
-    clean = {k: v for k, v in os.environ.items() if k not in REQUIRED_VARIABLES and not k.startswith("POLYGLOT_")}
-    if tmp_path is not None:
-        clean["POLYGLOT_DATA_DIR"] = str(tmp_path)
-    clean.update(DJANGO_SETTINGS_MODULE="polyglot_site.settings", **env)
-    return subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
-    )
-
-
 def azure_environment(**overrides):
     """Every variable the azure profile requires, with plausible values."""
     values = {name: "value" for name in REQUIRED_VARIABLES}
@@ -71,7 +55,7 @@ def azure_environment(**overrides):
 
 
 def test_embedded_is_the_default_and_needs_no_server(tmp_path):
-    result = load_settings(tmp_path)
+    result = load_settings(tmp_path, SHOW_SETTINGS)
 
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)
@@ -83,7 +67,7 @@ def test_embedded_is_the_default_and_needs_no_server(tmp_path):
 
 
 def test_services_profile_uses_postgres_redis_azurite_and_cosmos(tmp_path):
-    result = load_settings(tmp_path, POLYGLOT_PROFILE="services")
+    result = load_settings(tmp_path, SHOW_SETTINGS, POLYGLOT_PROFILE="services")
 
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)
@@ -116,7 +100,7 @@ def test_each_profile_has_its_own_data_folder_by_default(unset):
 
 
 def test_azure_profile_names_every_missing_variable_at_once(tmp_path):
-    result = load_settings(tmp_path, POLYGLOT_PROFILE="azure", COSMOS_KEY="set")
+    result = load_settings(tmp_path, SHOW_SETTINGS, POLYGLOT_PROFILE="azure", COSMOS_KEY="set")
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
@@ -127,7 +111,7 @@ def test_azure_profile_names_every_missing_variable_at_once(tmp_path):
 
 
 def test_azure_profile_reads_every_store_from_the_environment(tmp_path):
-    result = load_settings(tmp_path, POLYGLOT_PROFILE="azure", **azure_environment())
+    result = load_settings(tmp_path, SHOW_SETTINGS, POLYGLOT_PROFILE="azure", **azure_environment())
 
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)
@@ -148,7 +132,7 @@ def test_azure_profile_builds_every_store_backend_without_the_network(tmp_path):
 
 @pytest.mark.parametrize("profile", ["production", ""])
 def test_unknown_profile_is_refused(tmp_path, profile):
-    result = load_settings(tmp_path, POLYGLOT_PROFILE=profile)
+    result = load_settings(tmp_path, SHOW_SETTINGS, POLYGLOT_PROFILE=profile)
 
     assert result.returncode != 0
     assert "is not a profile" in result.stderr
