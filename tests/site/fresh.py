@@ -1,7 +1,11 @@
-"""Settings as a fresh process sees them: a clean environment, nothing of this test run."""
+"""The site in fresh processes: settings as a new process sees them, and `make run` servers."""
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 from polyglot_site.settings.base import AZURE_REQUIRED_VARIABLES
@@ -19,3 +23,34 @@ def load_settings(tmp_path, script, **env):
     return subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
     )
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.status, response.read().decode()
+
+
+def stop_process_group(process, timeout=30):
+    """SIGTERM to the process and everything it started (its own session); SIGKILL what is left
+    after ``timeout`` seconds. True when the whole group ended by itself."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        process.poll()  # reap the leader, or its zombie would count as left
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    return False
