@@ -5,11 +5,13 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+PROFILE ?= embedded
 
-.PHONY: run test install install-node migrate worker lint clean help
+.PHONY: run run-embedded run-services test install install-node migrate worker lint clean help
 
 help:
 	@echo "make run    - the site on the embedded profile with demo data, at http://127.0.0.1:$(PORT)/"
+	@echo "make run PROFILE=services - the same on PostgreSQL, Redis, RabbitMQ and the stand-ins, with a worker and beat"
 	@echo "make test   - install, start the local stand-ins, run every test"
 	@echo "make worker - a Celery worker with beat (services profile)"
 
@@ -30,22 +32,32 @@ install: $(VENV)/.installed
 
 install-node: node_modules/.installed
 
-run: install
+run: run-$(PROFILE)
+
+run-embedded: install
 	POLYGLOT_PROFILE=embedded $(BIN)/python manage.py migrate --noinput
 	POLYGLOT_PROFILE=embedded $(BIN)/python manage.py stores init
 	POLYGLOT_PROFILE=embedded $(BIN)/python manage.py seed_demo --admin
 	@echo "Serving the shop at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	POLYGLOT_PROFILE=embedded $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# Stand-ins, database, migrations, stores, demo data, an admin from DJANGO_SUPERUSER_*,
+# a worker with beat and gunicorn; Ctrl-C stops them all (scripts/run-services.sh).
+run-services: install install-node
+	PORT=$(PORT) bash scripts/run-services.sh
+
+run-%:
+	@echo "make run knows PROFILE=embedded (the default) and PROFILE=services; azure runs from the Docker image." >&2
+	@exit 2
+
 test: install install-node
 	bash scripts/test.sh
 
 # One worker with the periodic sweeper (beat) in the same process. With several
 # workers, give one of them the beat (or run `celery -A polyglot_site beat` once).
+# Beat keeps its schedule in the profile's data folder (CELERY_BEAT_SCHEDULE_FILENAME).
 worker: install
-	mkdir -p var
-	POLYGLOT_PROFILE=$${POLYGLOT_PROFILE:-services} $(BIN)/celery -A polyglot_site worker --beat \
-		--schedule var/celerybeat-schedule --loglevel=info
+	POLYGLOT_PROFILE=$${POLYGLOT_PROFILE:-services} $(BIN)/celery -A polyglot_site worker --beat --loglevel=info
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles .pytest_cache

@@ -1,6 +1,7 @@
 # Starts the local stand-ins for Azure Blob Storage (Azurite) and Cosmos DB
 # (our launcher around cosmosdb-server) when nothing answers on their ports,
-# and stops only the ones it started. Sourced by scripts/test.sh.
+# and stops only the ones it started; checks the servers it does not start.
+# Sourced by scripts/test.sh and scripts/run-services.sh.
 
 STAND_IN_PIDS=()
 STAND_IN_LOGS=$(mktemp -d -t polyglot-stand-ins-XXXXXX)
@@ -47,4 +48,15 @@ stop_stand_ins() {
   done
   STAND_IN_PIDS=()
   rm -rf "$STAND_IN_LOGS"
+}
+
+check_servers() {  # PostgreSQL, Redis and RabbitMQ run on the machine; says which do not
+  local status=0
+  for service in PostgreSQL:5432 Redis:6379 RabbitMQ:5672; do
+    if ! port_open "${service#*:}"; then
+      echo "✗ ${service%:*} is not running on 127.0.0.1:${service#*:} (see the README for how to start it)" >&2
+      status=1
+    fi
+  done
+  return $status
 }

@@ -12,12 +12,7 @@ status=0
 
 echo "== Starting the local stand-ins"
 start_stand_ins || status=1
-for service in PostgreSQL:5432 Redis:6379 RabbitMQ:5672; do
-  if ! port_open "${service#*:}"; then
-    echo "✗ ${service%:*} is not running on 127.0.0.1:${service#*:} (see the README for how to start it)" >&2
-    status=1
-  fi
-done
+check_servers || status=1
 if [ "$status" -ne 0 ] && [ "${CI:-}" = "true" ]; then
   echo "A service the tests need is missing; under CI=true that is a failure." >&2
   exit 1

@@ -2,6 +2,7 @@
 from django.db.models import Count, Min
 from django.utils import timezone
 
+from .conf import sync_setting
 from .models import Delivery
 from .projectors import registry
 
@@ -42,3 +43,20 @@ def lag_seconds(projection):
         .aggregate(oldest=Min("created_at"))["oldest"]
     )
     return 0.0 if oldest is None else (timezone.now() - oldest).total_seconds()
+
+
+def lag_problems(report):
+    """What is wrong in a ``projection_lag()`` report, one plain sentence per projection.
+
+    Dead and failed deliveries are problems at once; pending ones only once
+    the oldest waits past the staleness bound, since fresh events are in flight.
+    """
+    bound = sync_setting("STALENESS_BOUND_SECONDS")
+    problems = []
+    for name, entry in sorted(report.items()):
+        found = [f"{entry[status]} {status}" for status in ("dead", "failed") if entry[status]]
+        if entry["oldest_undelivered_seconds"] > bound:
+            found.append(f"oldest undelivered event {entry['oldest_undelivered_seconds']:g} s old (bound {bound:g} s)")
+        if found:
+            problems.append(f"{name}: {', '.join(found)}")
+    return problems

@@ -5,7 +5,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .lag import projection_lag
+from .lag import lag_problems, projection_lag
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +20,8 @@ def live(request):
 @never_cache
 @require_GET
 def ready(request):
-    """The database answers; with each projection's lag. 503 when the database is down."""
+    """The database answers; with each projection's lag. 503 when the database is down,
+    ``degraded`` (still 200: the site serves) while deliveries fail, are dead, or lag past the bound."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -28,7 +29,7 @@ def ready(request):
     except DatabaseError as error:
         logger.error("Readiness check failed: %s", error)
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    dead = sum(entry["dead"] for entry in lag.values())
+    problems = lag_problems(lag)
     return JsonResponse(
-        {"status": "degraded" if dead else "ok", "database": "ok", "projections": lag},
+        {"status": "degraded" if problems else "ok", "database": "ok", "problems": problems, "projections": lag},
     )

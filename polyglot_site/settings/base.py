@@ -10,8 +10,9 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 POLYGLOT_PROFILE = env.str("POLYGLOT_PROFILE", default="embedded")
-# Where the embedded stores keep their files (SQLite, tantivy, media).
-DATA_DIR = Path(env.str("POLYGLOT_DATA_DIR", default=str(BASE_DIR / "var")))
+# Where the profile keeps its files (SQLite, tantivy, media, beat's schedule): a
+# folder per profile, so one profile's site never shows another's data. Empty means the default.
+DATA_DIR = Path(env.str("POLYGLOT_DATA_DIR", default="") or BASE_DIR / "var" / POLYGLOT_PROFILE)
 
 # What the azure profile refuses to start without (checked in settings/azure.py).
 AZURE_REQUIRED_VARIABLES = [
@@ -213,6 +214,8 @@ POLYGLOT_SYNC = {
     # bounded staleness: lag beyond this reads the home and logs a warning.
     "STALENESS_BOUND_SECONDS": env.float("SYNC_STALENESS_BOUND_SECONDS", default=5.0),
 }
+# A worker started with --beat keeps the schedule with the profile's other files.
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 SYNC_SWEEP_INTERVAL_SECONDS = env.float("SYNC_SWEEP_INTERVAL_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE = {
     "sync-sweep-outbox": {

@@ -3,6 +3,10 @@ from .base import DATA_DIR, POLYGLOT_SYNC, STATICFILES_STORAGE_BACKEND, env
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
+# How long a write waits for a lock that another process holds (a shell, a long
+# command) before it fails with a clear error, rather than holding the request.
+LOCK_TIMEOUT_SECONDS = env.float("EMBEDDED_LOCK_TIMEOUT_SECONDS", default=3.0)
+
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
@@ -11,7 +15,7 @@ DATABASES = {
             # The web process and in-process tasks write at once: WAL plus
             # IMMEDIATE transactions turn "database is locked" into a short wait.
             "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
+            "timeout": LOCK_TIMEOUT_SECONDS,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         },
     }
@@ -42,16 +46,17 @@ POLYGLOT_STORES = {
     },
     "graph": {
         "BACKEND": "apps.stores.graph.sqlite.SQLiteGraphStore",
-        "OPTIONS": {"path": str(DATA_DIR / "graph.sqlite3")},
+        "OPTIONS": {"path": str(DATA_DIR / "graph.sqlite3"), "timeout": LOCK_TIMEOUT_SECONDS},
     },
     "search": {
         "BACKEND": "apps.stores.search.tantivy.TantivySearchBackend",
-        "OPTIONS": {"path": str(DATA_DIR / "search")},
+        "OPTIONS": {"path": str(DATA_DIR / "search"), "lock_timeout": LOCK_TIMEOUT_SECONDS},
     },
 }
 
-# Tasks run in-process, right after the transaction that queued them commits;
-# a failed delivery is retried from a timer thread when its backoff is over.
-CELERY_BROKER_URL = "memory://"
+# Tasks run in-process, right after the transaction that queued them commits; a failed
+# delivery is retried from a timer thread when its backoff is over. Eager tasks still
+# borrow a producer: a broker URL without a host makes kombu warn on each.
+CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = True
 POLYGLOT_SYNC = {**POLYGLOT_SYNC, "IN_PROCESS_RETRIES": True}

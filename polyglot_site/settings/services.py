@@ -3,6 +3,11 @@
 PostgreSQL, Redis and RabbitMQ run on the machine; Azurite (Blob API) and
 cosmosdb-server (Cosmos DB API) are started by `make test` from package.json.
 """
+import warnings
+from urllib.parse import urlsplit
+
+from urllib3.exceptions import InsecureRequestWarning
+
 from .base import DATA_DIR, STATICFILES_STORAGE_BACKEND, env
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -45,15 +50,26 @@ STORAGES = {
     "staticfiles": STATICFILES_STORAGE_BACKEND,
 }
 
+COSMOS_ENDPOINT = env.str("COSMOS_ENDPOINT", default="https://127.0.0.1:8081")
+# cosmosdb-server serves a self-signed certificate.
+COSMOS_VERIFY_TLS = env.bool("COSMOS_VERIFY_TLS", default=False)
+STAND_IN_HOSTS = ("127.0.0.1", "localhost")
+if not COSMOS_VERIFY_TLS and urlsplit(COSMOS_ENDPOINT).hostname in STAND_IN_HOSTS:
+    # Unverified requests to the local stand-in are the plan; to any other host they stay a warning.
+    warnings.filterwarnings(
+        "ignore",
+        message=r"Unverified HTTPS request is being made to host '(127\.0\.0\.1|localhost)'",
+        category=InsecureRequestWarning,
+    )
+
 POLYGLOT_STORES = {
     "documents": {
         "BACKEND": "apps.stores.documents.cosmos.CosmosDocumentStore",
         "OPTIONS": {
-            "endpoint": env.str("COSMOS_ENDPOINT", default="https://127.0.0.1:8081"),
+            "endpoint": COSMOS_ENDPOINT,
             "key": env.str("COSMOS_KEY", default=COSMOS_EMULATOR_KEY),
             "database": env.str("COSMOS_DATABASE", default="polyglot_site"),
-            # cosmosdb-server serves a self-signed certificate.
-            "verify_tls": env.bool("COSMOS_VERIFY_TLS", default=False),
+            "verify_tls": COSMOS_VERIFY_TLS,
         },
     },
     "graph": {

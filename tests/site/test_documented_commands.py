@@ -1,4 +1,5 @@
 """What the README, the Makefile and the Dockerfile tell people to run keeps its promises."""
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -22,3 +23,21 @@ def test_every_documented_way_to_run_a_worker_runs_beat_too():
     assert all(commands.values()), f"each names a worker command: {commands}"
     without_beat = [(where, c) for where, found in commands.items() for c in found if "--beat" not in c]
     assert without_beat == [], "the sweeper (beat) is the safety net of the relay's own retries"
+
+
+# Each package of the lock file whose `engines.node` range leaves out the README's Node major.
+ENGINES_OUTSIDE = (
+    "const semver = require('semver'); const major = process.argv[1]; const outside = [];"
+    "for (const [name, pkg] of Object.entries(require('./package-lock.json').packages)) {"
+    "  const range = (pkg.engines || {}).node;"
+    "  if (range && !semver.intersects(range, '^' + major)) outside.push(`${name} ${range}`); }"
+    "console.log(JSON.stringify(outside));"
+)
+
+
+def test_every_pinned_node_package_runs_on_the_node_the_readme_names():
+    major = re.search(r"Python 3\.11, Node (\d+)", (ROOT / "README.md").read_text()).group(1)
+
+    found = subprocess.run(["node", "-e", ENGINES_OUTSIDE, major], cwd=ROOT, capture_output=True, text=True, check=True)
+
+    assert json.loads(found.stdout) == [], f"npm ci would warn EBADENGINE on Node {major}"

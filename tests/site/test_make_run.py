@@ -1,28 +1,13 @@
 """`make run` sets up and serves the demo shop on the port it is given."""
 import os
-import signal
-import socket
 import subprocess
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
+from tests.site.fresh import ROOT, fetch, free_port, stop_process_group
+
 pytestmark = pytest.mark.slow
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def fetch(url):
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return response.status, response.read().decode()
 
 
 def test_make_run_serves_the_demo_shop_with_search(tmp_path):
@@ -50,8 +35,4 @@ def test_make_run_serves_the_demo_shop_with_search(tmp_path):
         assert status == 200
         assert "Brass desk lamp" in results and "Stoneware mug set" not in results
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        stop_process_group(server, timeout=15)

@@ -1,15 +1,11 @@
 """The three profiles are chosen by POLYGLOT_PROFILE alone."""
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from polyglot_site.settings.base import AZURE_REQUIRED_VARIABLES as REQUIRED_VARIABLES
+from tests.site.fresh import ROOT, load_settings
 
-ROOT = Path(__file__).resolve().parents[2]
 SHOW_SETTINGS = (
     "import json; from django.conf import settings; "
     "print(json.dumps({'db': settings.DATABASES['default']['ENGINE'], "
@@ -26,13 +22,19 @@ BUILD_STORES = (
 )
 
 
-def load_settings(tmp_path, script=SHOW_SETTINGS, **env):
-    """Run ``script`` in a fresh interpreter whose environment holds only ``env`` of ours."""
-    clean = {k: v for k, v in os.environ.items() if k not in REQUIRED_VARIABLES and not k.startswith("POLYGLOT_")}
-    clean.update(DJANGO_SETTINGS_MODULE="polyglot_site.settings", POLYGLOT_DATA_DIR=str(tmp_path), **env)
-    return subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
-    )
+# Every file a profile writes on the local disk, as absolute paths.
+SHOW_LOCAL_FILES = (
+    "import json; from django.conf import settings; "
+    "named = [settings.DATABASES['default']['NAME'], settings.CACHES['default']['LOCATION'], "
+    "settings.STORAGES['default'].get('OPTIONS', {}).get('location', ''), settings.CELERY_BEAT_SCHEDULE_FILENAME]"
+    " + [store['OPTIONS'].get('path', '') for store in settings.POLYGLOT_STORES.values()]; "
+    "print(json.dumps({'data_dir': str(settings.DATA_DIR), 'files': [p for p in named if p.startswith('/')]}))"
+)
+# base.py alone: the settings package would load the profile, which creates its folder.
+SHOW_DEFAULT_DATA_DIR = (
+    "import importlib.util as u; spec = u.spec_from_file_location('base', 'polyglot_site/settings/base.py'); "
+    "base = u.module_from_spec(spec); spec.loader.exec_module(base); print(base.DATA_DIR)"
+)
 
 
 def azure_environment(**overrides):
@@ -53,7 +55,7 @@ def azure_environment(**overrides):
 
 
 def test_embedded_is_the_default_and_needs_no_server(tmp_path):
-    result = load_settings(tmp_path)
+    result = load_settings(tmp_path, SHOW_SETTINGS)
 
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)
@@ -65,7 +67,7 @@ def test_embedded_is_the_default_and_needs_no_server(tmp_path):
 
 
 def test_services_profile_uses_postgres_redis_azurite_and_cosmos(tmp_path):
-    result = load_settings(tmp_path, POLYGLOT_PROFILE="services")
+    result = load_settings(tmp_path, SHOW_SETTINGS, POLYGLOT_PROFILE="services")
 
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)
@@ -76,8 +78,29 @@ def test_services_profile_uses_postgres_redis_azurite_and_cosmos(tmp_path):
     assert shown["eager"] is False
 
 
+@pytest.mark.parametrize("profile", ["embedded", "services"])
+def test_every_local_file_of_a_profile_lives_in_its_data_folder(tmp_path, profile):
+    result = load_settings(tmp_path, SHOW_LOCAL_FILES, POLYGLOT_PROFILE=profile)
+
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["data_dir"] == str(tmp_path)
+    assert len(shown["files"]) >= 3
+    assert [path for path in shown["files"] if not path.startswith(f"{tmp_path}/")] == []
+
+
+@pytest.mark.parametrize("unset", [{}, {"POLYGLOT_DATA_DIR": ""}], ids=["absent", "empty"])
+def test_each_profile_has_its_own_data_folder_by_default(unset):
+    folders = {
+        profile: load_settings(None, SHOW_DEFAULT_DATA_DIR, POLYGLOT_PROFILE=profile, **unset).stdout.strip()
+        for profile in ("embedded", "services", "azure")
+    }
+
+    assert folders == {profile: str(ROOT / "var" / profile) for profile in folders}
+
+
 def test_azure_profile_names_every_missing_variable_at_once(tmp_path):
-    result = load_settings(tmp_path, POLYGLOT_PROFILE="azure", COSMOS_KEY="set")
+    result = load_settings(tmp_path, SHOW_SETTINGS, POLYGLOT_PROFILE="azure", COSMOS_KEY="set")
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
@@ -88,7 +111,7 @@ def test_azure_profile_names_every_missing_variable_at_once(tmp_path):
 
 
 def test_azure_profile_reads_every_store_from_the_environment(tmp_path):
-    result = load_settings(tmp_path, POLYGLOT_PROFILE="azure", **azure_environment())
+    result = load_settings(tmp_path, SHOW_SETTINGS, POLYGLOT_PROFILE="azure", **azure_environment())
 
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)
@@ -109,7 +132,7 @@ def test_azure_profile_builds_every_store_backend_without_the_network(tmp_path):
 
 @pytest.mark.parametrize("profile", ["production", ""])
 def test_unknown_profile_is_refused(tmp_path, profile):
-    result = load_settings(tmp_path, POLYGLOT_PROFILE=profile)
+    result = load_settings(tmp_path, SHOW_SETTINGS, POLYGLOT_PROFILE=profile)
 
     assert result.returncode != 0
     assert "is not a profile" in result.stderr
