@@ -122,7 +122,10 @@ def save_product(product, *, expected_version=None):
             product.slug = unique_slug(product.name, exclude_pk=product.pk)
             if attempt:  # writers racing for one name: a random suffix, not the next number they all pick
                 product.slug = f"{product.slug[:170]}-{secrets.token_hex(3)}"
-        product.full_clean()
+        # A generated slug taken meanwhile surfaces as an IntegrityError below, and is picked again.
+        product.full_clean(validate_unique=not generated_slug)
+        if generated_slug:
+            product.validate_unique(exclude=["slug"])
         try:
             with transaction.atomic():
                 product.save(expected_version=expected_version)
