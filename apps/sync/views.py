@@ -1,5 +1,7 @@
+import ipaddress
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
@@ -21,7 +23,8 @@ def live(request):
 @require_GET
 def ready(request):
     """The database answers; with each projection's lag. 503 when the database is down,
-    ``degraded`` (still 200: the site serves) while deliveries fail, are dead, or lag past the bound."""
+    ``degraded`` (still 200: the site serves) while deliveries fail, are dead, or lag past the bound.
+    Only staff and the probes' networks see the projections' names and counts."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -30,6 +33,18 @@ def ready(request):
         logger.error("Readiness check failed: %s", error)
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
     problems = lag_problems(lag)
-    return JsonResponse(
-        {"status": "degraded" if problems else "ok", "database": "ok", "problems": problems, "projections": lag},
-    )
+    status = "degraded" if problems else "ok"
+    if not may_see_details(request):
+        return JsonResponse({"status": status})
+    return JsonResponse({"status": status, "database": "ok", "problems": problems, "projections": lag})
+
+
+def may_see_details(request):
+    """Staff, and the networks of HEALTH_DETAIL_NETWORKS (the probes), see which projection lags."""
+    if getattr(request, "user", None) is not None and request.user.is_staff:
+        return True
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(network, strict=False) for network in settings.HEALTH_DETAIL_NETWORKS)

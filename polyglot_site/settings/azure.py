@@ -7,7 +7,7 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import AZURE_REQUIRED_VARIABLES, STATICFILES_STORAGE_BACKEND, env
+from .base import AZURE_REQUIRED_VARIABLES, REDIS_JSON_SERIALIZER, STATICFILES_STORAGE_BACKEND, env
 
 
 missing = [name for name in AZURE_REQUIRED_VARIABLES if not os.environ.get(name)]
@@ -22,6 +22,16 @@ DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+# HTTPS only; `manage.py check --deploy` is clean with these defaults.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+# Preloading is a commitment made by submitting the domain to browsers' lists, so it
+# stays the operator's choice (DJANGO_HSTS_PRELOAD) and its reminder is silenced.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Health probes come from inside the service's network.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
 
 DATABASES = {
     "default": {
@@ -39,9 +49,10 @@ CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
         # Sites (or test runs) sharing one cache server keep apart by prefix.
-        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=""),
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=f"polyglot:{env.str('AZURE_SQL_DATABASE')}"),
         "LOCATION": env.str("REDIS_URL"),
-        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        # JSON, never pickle: nothing read from the cache runs as code.
+        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient", "SERIALIZER": REDIS_JSON_SERIALIZER},
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cache"

@@ -2,10 +2,14 @@
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
+
+from polyglot_site.environment import Env, generated_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
-env = environ.Env()
+# An empty variable means "use the default", so a copied .env.example works as it is.
+env = Env()
 # A developer's own .env is read when present; real environment variables win.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -36,12 +40,17 @@ AZURE_REQUIRED_VARIABLES = [
 ]
 
 DEBUG = env.bool("DJANGO_DEBUG", default=POLYGLOT_PROFILE == "embedded")
-SECRET_KEY = env.str(
-    "DJANGO_SECRET_KEY",
-    default="django-insecure-embedded-profile-only-never-use-in-production",
-)
+# From the environment (required in azure), else a key made for this site on its
+# first start and kept in its data folder: never a key published with the code.
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or generated_secret_key(DATA_DIR)
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]", "testserver")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+# A site that answers to a public name is reached over HTTPS: its cookies say so.
+SERVES_ONLY_THIS_MACHINE = all(host in LOCAL_HOSTS for host in ALLOWED_HOSTS)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not SERVES_ONLY_THIS_MACHINE)
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Debug pages mask every secret, including passwords in URLs and keys in connection strings.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "polyglot_site.debug.MaskingExceptionReporterFilter"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -74,6 +83,7 @@ MIDDLEWARE = [
     "apps.sync.consistency.ReadYourWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lockout into its answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -168,6 +178,29 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
 }
+
+REDIS_JSON_SERIALIZER = "django_redis.serializers.json.JSONSerializer"
+
+# Content-Security-Policy: this site's own scripts, styles and images only; no
+# inline script, no framing, forms post back here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# /health/ready shows projection names and counts to staff and to these networks
+# (the load balancer's probes); everyone else gets the status alone.
+HEALTH_DETAIL_NETWORKS = env.list("HEALTH_DETAIL_NETWORKS", default=["127.0.0.1/32", "::1/128"])
 
 # The API's OpenAPI 3 schema (/api/schema/) and its Swagger UI (/api/docs/), served
 # from this site (the sidecar package), never from a CDN.

@@ -23,7 +23,8 @@ DATABASES = {
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        # Django's file cache storing JSON instead of pickles.
+        "BACKEND": "polyglot_site.cache.JSONFileBasedCache",
         # Sites (or test runs) sharing one cache server keep apart by prefix.
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=""),
         "LOCATION": str(DATA_DIR / "cache"),

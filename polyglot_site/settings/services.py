@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from urllib3.exceptions import InsecureRequestWarning
 
-from .base import DATA_DIR, STATICFILES_STORAGE_BACKEND, env
+from .base import DATA_DIR, REDIS_JSON_SERIALIZER, STATICFILES_STORAGE_BACKEND, env
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -29,10 +29,11 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
-        # Sites (or test runs) sharing one cache server keep apart by prefix.
-        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=""),
+        # Sites (or test runs) sharing one Redis keep apart by prefix: by default the database's name.
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=f"polyglot:{DATABASES['default']['NAME']}"),
         "LOCATION": REDIS_URL,
-        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        # JSON, never pickle: nothing read from the cache runs as code.
+        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient", "SERIALIZER": REDIS_JSON_SERIALIZER},
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cache"
@@ -52,8 +53,9 @@ STORAGES = {
 
 COSMOS_ENDPOINT = env.str("COSMOS_ENDPOINT", default="https://127.0.0.1:8081")
 # cosmosdb-server serves a self-signed certificate.
-COSMOS_VERIFY_TLS = env.bool("COSMOS_VERIFY_TLS", default=False)
 STAND_IN_HOSTS = ("127.0.0.1", "localhost")
+# Only the local stand-in's self-signed certificate goes unchecked, and only by default.
+COSMOS_VERIFY_TLS = env.bool("COSMOS_VERIFY_TLS", default=urlsplit(COSMOS_ENDPOINT).hostname not in STAND_IN_HOSTS)
 if not COSMOS_VERIFY_TLS and urlsplit(COSMOS_ENDPOINT).hostname in STAND_IN_HOSTS:
     # Unverified requests to the local stand-in are the plan; to any other host they stay a warning.
     warnings.filterwarnings(

@@ -19,7 +19,7 @@ def load_settings(tmp_path, script, **env):
     clean = {k: v for k, v in os.environ.items() if k not in AZURE_REQUIRED_VARIABLES and not k.startswith("POLYGLOT_")}
     if tmp_path is not None:
         clean["POLYGLOT_DATA_DIR"] = str(tmp_path)
-    clean.update(DJANGO_SETTINGS_MODULE="polyglot_site.settings", **env)
+    clean.update({"DJANGO_SETTINGS_MODULE": "polyglot_site.settings", **env})
     return subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
     )

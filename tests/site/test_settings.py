@@ -130,12 +130,19 @@ def test_azure_profile_builds_every_store_backend_without_the_network(tmp_path):
     assert result.stdout.strip() == "['AzureSearchBackend', 'CosmosDocumentStore', 'GremlinGraphStore']"
 
 
-@pytest.mark.parametrize("profile", ["production", ""])
-def test_unknown_profile_is_refused(tmp_path, profile):
-    result = load_settings(tmp_path, SHOW_SETTINGS, POLYGLOT_PROFILE=profile)
+def test_unknown_profile_is_refused(tmp_path):
+    result = load_settings(tmp_path, SHOW_SETTINGS, POLYGLOT_PROFILE="production")
 
     assert result.returncode != 0
     assert "is not a profile" in result.stderr
+
+
+def test_an_empty_variable_means_its_default(tmp_path):
+    result = load_settings(tmp_path, SHOW_SETTINGS, POLYGLOT_PROFILE="", SQLITE_PATH="", DJANGO_SECRET_KEY="")
+
+    assert result.returncode == 0, result.stderr
+    assert '"db": "django.db.backends.sqlite3"' in result.stdout and '"eager": true' in result.stdout
+    assert (tmp_path / "db.sqlite3").parent == tmp_path
 
 
 def test_env_example_lists_every_variable_the_settings_read():

@@ -45,8 +45,11 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo catalogue: {created} products added, {total} in all."))
 
     def create_demo_admin(self):
-        if settings.POLYGLOT_PROFILE != "embedded":
-            raise CommandError("--admin is for the embedded demo only; use createsuperuser elsewhere.")
+        if settings.POLYGLOT_PROFILE != "embedded" or not settings.DEBUG or not settings.SERVES_ONLY_THIS_MACHINE:
+            raise CommandError(
+                "--admin (admin/admin) is for the local embedded demo only: DEBUG on and no public host name. "
+                "Use createsuperuser elsewhere."
+            )
         User = get_user_model()
         if User.objects.filter(is_superuser=True).exists():
             return

@@ -1,0 +1,49 @@
+"""Reading settings from the environment: an empty variable means "use the default", and a
+signing key nobody set is generated once per site instead of a public one being used."""
+import os
+import secrets
+from collections.abc import Mapping
+
+import environ
+
+
+class NonEmptyEnviron(Mapping):
+    """os.environ without its empty variables (a copied .env.example leaves many empty)."""
+
+    def __getitem__(self, name):
+        value = os.environ[name]
+        if value == "":
+            raise KeyError(name)
+        return value
+
+    def __iter__(self):
+        return (name for name, value in os.environ.items() if value != "")
+
+    def __len__(self):
+        return sum(1 for _ in self)
+
+
+class Env(environ.Env):
+    ENVIRON = NonEmptyEnviron()
+
+
+def generated_secret_key(data_dir):
+    """The site's own signing key, made on first start in its data folder (readable by its owner only)."""
+    path = data_dir / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # Written aside, then linked into place: a process starting at the same moment
+    # reads either no file or the whole key, and only one key ever wins.
+    draft = data_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+    with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+        file.write(secrets.token_urlsafe(50))
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return path.read_text().strip()
