@@ -17,6 +17,8 @@ import shutil
 import sys
 import tempfile
 
+from bench import harness
+
 USAGE = "usage: python -m bench NAME [options]   (e.g. python -m bench documents --help)"
 
 
@@ -27,13 +29,16 @@ def main(argv=None):
         return 2
     name, args = argv[0], argv[1:]
     data_dir = tempfile.mkdtemp(prefix="polyglot-bench-")
-    cleanup = None
+    cleanup = stop_stand_ins = None
     try:
         os.environ["POLYGLOT_PROFILE"] = "embedded"
         os.environ["POLYGLOT_DATA_DIR"] = data_dir
         os.environ["DJANGO_SETTINGS_MODULE"] = "polyglot_site.settings"
         if importlib.util.find_spec(f"bench.{name}_env") is not None:
-            cleanup = importlib.import_module(f"bench.{name}_env").prepare_environment()
+            environment = importlib.import_module(f"bench.{name}_env")
+            stop_stand_ins = harness.start_stand_ins(getattr(environment, "STAND_INS", ()),
+                                                     log=lambda line: print(line, file=sys.stderr))
+            cleanup = environment.prepare_environment()
         import django
 
         django.setup()
@@ -45,10 +50,14 @@ def main(argv=None):
             print(f"No benchmark {name!r} (no module bench/{name}.py).", file=sys.stderr)
             return 2
         with contextlib.redirect_stdout(sys.stderr):
-            result = module.run(args)
+            result = {"machine": harness.machine(), "versions": harness.versions(),
+                      "commit": harness.git_commit(), **module.run(args)}
     finally:
-        if cleanup is not None:
-            cleanup()
+        with contextlib.redirect_stdout(sys.stderr):  # stdout carries the JSON object only
+            if cleanup is not None:
+                cleanup()
+            if stop_stand_ins is not None:
+                stop_stand_ins()
         shutil.rmtree(data_dir, ignore_errors=True)
     print(json.dumps(result, indent=2))
     return 0

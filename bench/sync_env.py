@@ -1,8 +1,11 @@
 """The sync benchmark runs on the services profile, in a PostgreSQL database,
 a Celery queue and a Cosmos database of its own, all removed afterwards."""
 import os
+import sys
 import uuid
 
+# The stand-ins this benchmark needs; bench/__main__.py starts those not running, by pid.
+STAND_INS = ("cosmosdb-server",)
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -36,6 +39,6 @@ def prepare_environment():
                 broker.default_channel.queue_delete(os.environ["CELERY_TASK_DEFAULT_QUEUE"])
             stores["documents"].client.delete_database(os.environ["COSMOS_DATABASE"])
         except Exception as error:  # noqa: BLE001 - cleanup must not hide the result
-            print(f"cleanup: {error}")
+            print(f"cleanup: {error}", file=sys.stderr)
 
     return cleanup
