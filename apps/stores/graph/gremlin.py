@@ -63,6 +63,9 @@ UPSERT_EDGE = (
 )
 EDGE_ENDS = "g.V(src, dst)"
 REMOVE_EDGE = "g.V(src).outE(elabel).where(inV().hasId(dst)).drop()"
+# A label's vertices in id order, the first ones or those after a given id.
+VERTICES = "g.V().hasLabel(vlabel).order().by(id, incr).limit(top)"
+VERTICES_AFTER = "g.V().hasLabel(vlabel).has(id, gt(after)).order().by(id, incr).limit(top)"
 # A label's edges in edge id order, the first ones or those after a given id, each as a map of
 # its id, its ends and its properties.
 EDGE_MAP = (
@@ -469,6 +472,13 @@ class GremlinGraphStore(GraphStore):
         # Sorted here too: the server's order is not relied upon for ties.
         best = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
         return [Ranked(vertices[id], score) for id, score in best if id in vertices]
+
+    def _vertices(self, label, after, count):
+        if after is None:
+            found = self._run(VERTICES, {"vlabel": label, "top": count})
+        else:
+            found = self._run(VERTICES_AFTER, {"vlabel": label, "after": after, "top": count})
+        return [(vertex.id, vertex) for vertex in map(self._vertex, found)]
 
     def _edges(self, label, after, count):
         if after is None:

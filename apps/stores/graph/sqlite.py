@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS edges (
     properties TEXT NOT NULL,
     PRIMARY KEY (source, label, target)
 ) WITHOUT ROWID;
+-- Lists a label's vertices in id order, resuming after a given id.
+CREATE INDEX IF NOT EXISTS vertices_by_label ON vertices (label, id);
 -- The primary key already serves lookups by (source, label); this one serves (target, label).
 CREATE INDEX IF NOT EXISTS edges_by_target ON edges (target, label, source);
 -- Lists a label's edges in (source, target) order, resuming after a given edge.
@@ -55,6 +57,10 @@ LINKED = {
     "in": "SELECT source AS id FROM edges WHERE target = ?",
 }
 WITH_LABEL = " AND label = ?"
+
+# A label's vertices in id order: the first ones, or those after a given id.
+VERTICES = f"{SELECT_VERTEX} WHERE label = ? ORDER BY id LIMIT ?"
+VERTICES_AFTER = f"{SELECT_VERTEX} WHERE label = ? AND id > ? ORDER BY id LIMIT ?"
 
 # A label's edges in (source, target) order: the first ones, or those after a given edge.
 EDGES = "SELECT source, target, properties FROM edges WHERE label = ? ORDER BY source, target LIMIT ?"
@@ -256,6 +262,14 @@ class SQLiteGraphStore(GraphStore):
 
     def _bought_together(self, id, label, limit):
         return self._ranked(BOUGHT_TOGETHER, {"id": id, "label": label, "limit": limit})
+
+    def _vertices(self, label, after, count):
+        with self._transaction() as db:
+            if after is None:
+                rows = db.execute(VERTICES, (label, count)).fetchall()
+            else:
+                rows = db.execute(VERTICES_AFTER, (label, after, count)).fetchall()
+        return [(row[0], _vertex(row)) for row in rows]
 
     def _edges(self, label, after, count):
         with self._transaction() as db:
