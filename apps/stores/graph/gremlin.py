@@ -321,10 +321,7 @@ class GremlinGraphStore(GraphStore):
     }
     supports_relabel = False
     supports_atomic_bulk = False
-
-    def __init__(self, alias="default", **options):
-        super().__init__(alias, **options)
-        self._client_lock = threading.Lock()
+    per_process = ("client",)
 
     # -- the client --------------------------------------------------------
     @cached_property
@@ -346,7 +343,7 @@ class GremlinGraphStore(GraphStore):
 
     def _replace_client(self, broken):
         """Drop a client whose connection failed; the next request builds a new one."""
-        with self._client_lock:
+        with self._lock:
             if self.__dict__.get("client") is not broken:
                 return  # another thread replaced it already, and closes it
             del self.__dict__["client"]
@@ -354,8 +351,8 @@ class GremlinGraphStore(GraphStore):
         threading.Thread(target=broken.close, name="gremlin-client-close", daemon=True).start()
 
     def close(self):
-        with self._client_lock:
-            client = self.__dict__.pop("client", None)
+        with self._lock:
+            client = self._drop_per_process().get("client")
         if client is not None:
             client.close()
 

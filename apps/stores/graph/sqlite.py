@@ -6,10 +6,10 @@ failing. Each thread has its own connection. Every value travels as a
 query parameter; only constant SQL fragments are ever put together.
 """
 import json
-import os
 import sqlite3
 import threading
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
 from ..exceptions import InvalidQuery, NotFound, Unavailable
@@ -130,26 +130,30 @@ class SQLiteGraphStore(GraphStore):
     default_options = {"timeout": 20}
     option_rules = {"path": path(), "timeout": seconds()}
     supports_atomic_bulk = True
+    per_process = ("_local",)
 
     def __init__(self, alias="default", **options):
         super().__init__(alias, **options)
         self.path = Path(self.options["path"])
-        self._local = threading.local()
 
     def close(self):
         """Close this thread's connection; it is reopened on next use."""
         connection = getattr(self._local, "connection", None)
         if connection is not None:
             connection.close()
-        self._local = threading.local()
+        self._drop_per_process()
 
     # -- connections ------------------------------------------------------
+    @cached_property
+    def _local(self):
+        """This process's connection of each thread, as ``.connection``."""
+        return threading.local()
+
     def _connection(self):
-        local = self._local
-        # A forked worker opens its own connection rather than share the parent's.
-        if getattr(local, "pid", None) != os.getpid():
-            local.connection, local.pid = self._connect(), os.getpid()
-        return local.connection
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = self._connect()
+        return connection
 
     def _connect(self):
         try:
