@@ -12,12 +12,18 @@ from django.utils.functional import cached_property
 from django.utils.module_loading import import_string
 
 from .exceptions import InvalidStoreBackendError
+from .processes import forget_after_fork
 
 
 class StoreHandler:
     def __init__(self, backends=None):
         self._backends = backends
         self._stores = {}
+        self._lock = threading.Lock()
+        forget_after_fork(self)
+
+    def after_fork_in_child(self):
+        """Keep the stores (each forgets its own clients) but not a lock a parent thread may hold."""
         self._lock = threading.Lock()
 
     @cached_property

@@ -7,6 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from apps.stores.exceptions import Conflict, InvalidQuery, NotFound
 from apps.stores.graph import Edge, Ranked, Vertex
+from apps.stores.graph import sqlite as graph_sqlite
 from apps.stores.graph.sqlite import SQLiteGraphStore
 from apps.stores.signals import store_operation
 
@@ -329,6 +330,118 @@ def test_an_edges_continuation_resumes_only_the_label_it_came_from(social):
 def test_listing_edges_is_bounded_like_every_page(graph, call):
     with pytest.raises(InvalidQuery):
         call(graph)
+
+
+# -- listing vertices ------------------------------------------------------------
+def test_vertices_list_every_vertex_of_a_label_whole_in_id_order_page_by_page(social):
+    social.upsert_vertex("user:cat", "user", {"since": 2021, "muted": False, "note": None}, partition_key="c")
+
+    first = social.vertices("user", limit=3)
+    second = social.vertices("user", limit=3, continuation=first.continuation)
+
+    assert ids(first) == ["user:ann", "user:bob", "user:cat"] and first.continuation
+    assert (ids(second), second.continuation) == (["user:dan"], None)
+    assert first.items[2] == Vertex("user:cat", "user", {"since": 2021, "muted": False, "note": None}, "c")
+    assert first.items[0] == Vertex("user:ann", "user", {"name": "ann"}, None)
+
+
+def test_vertices_come_with_their_partition_key(social):
+    page = social.vertices("product")
+
+    assert page.items == [
+        Vertex("product:1", "product", {}, "books"), Vertex("product:2", "product", {}, "books"),
+    ]
+    assert page.continuation is None
+
+
+def test_a_page_that_holds_the_last_vertices_has_no_continuation(social):
+    page = social.vertices("user", limit=4)
+
+    assert ids(page) == ["user:ann", "user:bob", "user:cat", "user:dan"]
+    assert page.continuation is None
+
+
+def test_vertices_of_a_label_nobody_uses_are_an_empty_last_page(social):
+    page = social.vertices("shop")
+
+    assert (page.items, page.continuation) == ([], None)
+    assert list(social.scan_vertices("shop")) == []
+
+
+def test_scan_vertices_reads_every_vertex_once_one_page_at_a_time(graph):
+    graph.bulk_upsert_vertices([(f"v{n:02}", "user", {"n": n}) for n in range(12)] + [("p0", "product")])
+    reads = []
+
+    def receiver(sender, operation, **kwargs):
+        reads.append(operation)
+
+    store_operation.connect(receiver)
+    try:
+        scanned = list(graph.scan_vertices("user", page_size=5))
+    finally:
+        store_operation.disconnect(receiver)
+
+    assert [(v.id, v.properties["n"]) for v in scanned] == [(f"v{n:02}", n) for n in range(12)]
+    assert reads.count("vertices") == 3
+
+
+def test_a_vertex_that_stays_is_listed_once_while_others_come_and_go_between_pages(graph):
+    graph.bulk_upsert_vertices([(f"v{n}", "user") for n in range(1, 8)])
+
+    first = graph.vertices("user", limit=3)
+    for vertex in first:
+        graph.remove_vertex(vertex.id)
+    graph.bulk_upsert_vertices([("v0", "user"), ("v5", "user", {"changed": True}), ("v9", "user")])
+    token, rest = first.continuation, []
+    while token:
+        page = graph.vertices("user", limit=2, continuation=token)
+        rest += page.items
+        token = page.continuation
+
+    listed = ids(rest)
+    assert ids(first) == ["v1", "v2", "v3"]
+    assert all(listed.count(id) == 1 for id in ("v4", "v5", "v6", "v7"))
+    assert len(listed) == len(set(listed))
+    assert "v0" not in listed  # before the position the token resumes after
+
+
+@pytest.mark.parametrize("token", ["not a token", "bm9wZQ==", "e30=", "W10=", "", "eyJxIjoxfQ", 7])
+def test_a_malformed_vertices_continuation_is_invalid(social, token):
+    with pytest.raises(InvalidQuery):
+        social.vertices("user", continuation=token)
+
+
+def test_a_vertices_continuation_resumes_only_the_listing_it_came_from(social):
+    token = social.vertices("user", limit=1).continuation
+    edges_token = social.edges("likes", limit=1).continuation
+
+    with pytest.raises(InvalidQuery, match="another query"):
+        social.vertices("product", limit=1, continuation=token)
+    with pytest.raises(InvalidQuery, match="another query"):
+        social.edges("user", limit=1, continuation=token)
+    with pytest.raises(InvalidQuery, match="another query"):
+        social.vertices("likes", limit=1, continuation=edges_token)
+
+
+@pytest.mark.parametrize("call", [
+    lambda g: g.vertices("user", limit=0),
+    lambda g: g.vertices("user", limit=1001),
+    lambda g: g.vertices("user", limit=True),
+    lambda g: g.vertices("user", limit="5"),
+    lambda g: g.vertices(None),
+    lambda g: g.vertices("us er"),
+    lambda g: g.scan_vertices("user", page_size=0),
+    lambda g: g.scan_vertices("user", page_size=1001),
+    lambda g: g.scan_vertices("it's"),
+], ids=["limit 0", "limit 1001", "limit True", "limit text", "no label", "bad label", "page 0", "page 1001",
+        "quote"])
+def test_listing_vertices_is_bounded_like_every_page(graph, call):
+    with pytest.raises(InvalidQuery):
+        call(graph)
+
+
+def test_the_largest_vertices_page_is_allowed(social):
+    assert ids(social.vertices("product", limit=social.max_page_size)) == ["product:1", "product:2"]
 
 
 # -- common neighbours --------------------------------------------------------------
@@ -674,6 +787,24 @@ def test_injection_looking_ids_and_properties_are_stored_literally(graph):
     assert graph.degree("hub") == len(INJECTIONS)
     listed = list(graph.scan_edges("knows", page_size=2))
     assert sorted((e.target, e.properties["via"]) for e in listed) == sorted((id, id) for id in INJECTIONS)
+    vertices = list(graph.scan_vertices("user", page_size=2))
+    assert ids(vertices) == sorted([*INJECTIONS, "hub"])
+    properties = {v.id: v.properties for v in vertices if v.id != "hub"}
+    assert properties == {id: {"note": id, id: "as a key"} for id in INJECTIONS}
+
+
+def test_hostile_ids_resume_a_vertices_listing_at_every_page(graph):
+    graph.bulk_upsert_vertices([(id, "user", {}, id) for id in INJECTIONS])
+
+    token, listed = None, []
+    while True:
+        page = graph.vertices("user", limit=1, continuation=token)
+        listed += page.items
+        token = page.continuation
+        if token is None:
+            break
+
+    assert [(v.id, v.partition_key) for v in listed] == [(id, id) for id in sorted(INJECTIONS)]
 
 
 def test_injection_looking_values_work_in_every_query(graph):
@@ -702,6 +833,21 @@ def test_sqlite_indexes_edges_by_source_and_by_target(tmp_path):
 
     assert primary_key[:2] == ["source", "label"]
     assert by_target[:2] == ["target", "label"]
+
+
+@pytest.mark.parametrize("sql, params", [
+    (graph_sqlite.VERTICES, ("user", 10)), (graph_sqlite.VERTICES_AFTER, ("user", "v1", 10)),
+], ids=["first page", "after an id"])
+def test_sqlite_lists_a_labels_vertices_from_an_index_in_id_order(tmp_path, sql, params):
+    sqlite_store(tmp_path).upsert_vertex("a", "user")
+
+    with sqlite3.connect(tmp_path / "graph.sqlite3") as connection:
+        columns = [row[2] for row in connection.execute("PRAGMA index_info('vertices_by_label')")]
+        plan = " ".join(row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+
+    assert columns == ["label", "id"]
+    assert "vertices_by_label" in plan
+    assert "TEMP B-TREE" not in plan  # the index gives the order; nothing is sorted
 
 
 def test_sqlite_keeps_hostile_ids_literally_in_its_tables(tmp_path):

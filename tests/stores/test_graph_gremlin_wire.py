@@ -594,6 +594,77 @@ def test_an_edge_answer_that_is_not_an_edge_map_is_a_store_error(server, store):
         store.edges("knows")
 
 
+# -- listing vertices -----------------------------------------------------------------------
+def test_vertices_ask_one_more_than_the_page_then_resume_after_the_last_vertex_id(server, store):
+    a, b, c = (cosmos_vertex(f"user:{n}", "user", {"n": n}, pk=f"p{n}") for n in (1, 2, 3))
+    server.answer(ok(a, b, c), ok(c))
+
+    first = store.vertices("user", limit=2)
+    second = store.vertices("user", limit=2, continuation=first.continuation)
+
+    assert server.sent == [
+        ("g.V().hasLabel(vlabel).order().by(id, incr).limit(top)", {"vlabel": "user", "top": 3}),
+        ("g.V().hasLabel(vlabel).has(id, gt(after)).order().by(id, incr).limit(top)",
+         {"vlabel": "user", "after": "user:2", "top": 3}),
+    ]
+    assert first.items == [Vertex("user:1", "user", {"n": 1}, "p1"), Vertex("user:2", "user", {"n": 2}, "p2")]
+    assert (second.items, second.continuation) == ([Vertex("user:3", "user", {"n": 3}, "p3")], None)
+
+
+def test_vertices_decode_typed_graphson_and_native_properties(server, store):
+    server.answer(ok(
+        graphson_vertex("user:1", "user", {"name": "Ann"}, pk="eu"),
+        cosmos_vertex("user:2", "user", {"name": "Bob"}, colour="red"),
+    ))
+
+    page = store.vertices("user")
+
+    assert page.items == [
+        Vertex("user:1", "user", {"name": "Ann"}, "eu"),
+        Vertex("user:2", "user", {"colour": "red", "name": "Bob"}),
+    ]
+    assert page.continuation is None
+
+
+def test_vertices_of_a_label_nobody_uses_are_one_request_and_an_empty_last_page(server, store):
+    page = store.vertices("shop")
+
+    assert (page.items, page.continuation) == ([], None)
+    assert server.sent == [(gremlin.VERTICES, {"vlabel": "shop", "top": 101})]
+
+
+def test_scan_vertices_reads_until_a_page_is_the_last(server, store):
+    found = [cosmos_vertex(f"v{n}", "user") for n in range(5)]
+    server.answer(ok(*found[:3]), ok(*found[2:5]), ok(found[4]))
+
+    scanned = list(store.scan_vertices("user", page_size=2))
+
+    assert [vertex.id for vertex in scanned] == ["v0", "v1", "v2", "v3", "v4"]
+    assert [bindings.get("after") for _, bindings in server.sent] == [None, "v1", "v3"]
+    assert {script for script, _ in server.sent} == {gremlin.VERTICES, gremlin.VERTICES_AFTER}
+
+
+def test_a_vertex_answer_that_is_not_a_vertex_is_a_store_error(server, store):
+    server.answer(ok(cosmos_edge("a", "knows", "b")))
+
+    with pytest.raises(StoreError, match="vertex"):
+        store.vertices("user")
+
+
+def test_vertex_listings_are_checked_before_anything_is_sent(server, store):
+    token = "eyJxIjoiMCIsInAiOiJ4In0="  # a well-formed token of another listing
+    for call in (
+        lambda: store.vertices("it's"),
+        lambda: store.vertices("user", limit=1001),
+        lambda: store.vertices("user", continuation=token),
+        lambda: store.scan_vertices("user", page_size=0),
+    ):
+        with pytest.raises(InvalidQuery):
+            call()
+
+    assert server.frames == []
+
+
 def links(*pairs):
     return ok(*({"origin": origin, "reached": reached} for origin, reached in pairs))
 
@@ -787,7 +858,8 @@ def test_many_threads_share_the_pool(server, store):
 SCRIPTS = {
     gremlin.UPSERT_VERTEX, gremlin.GET_VERTEX, gremlin.GET_VERTICES, gremlin.REMOVE_VERTEX,
     gremlin.UPSERT_EDGE, gremlin.EDGE_ENDS, gremlin.REMOVE_EDGE, gremlin.DROP_VERTICES, gremlin.ANY_VERTEX,
-    gremlin.RECOMMENDATIONS, gremlin.BOUGHT_TOGETHER, gremlin.EDGES, gremlin.EDGES_AFTER, *gremlin.NEIGHBOURS.values(), *gremlin.DEGREE.values(),
+    gremlin.RECOMMENDATIONS, gremlin.BOUGHT_TOGETHER, gremlin.EDGES, gremlin.EDGES_AFTER,
+    gremlin.VERTICES, gremlin.VERTICES_AFTER, *gremlin.NEIGHBOURS.values(), *gremlin.DEGREE.values(),
     *gremlin.COMMON_NEIGHBOURS.values(), *gremlin.LINKS.values(), *gremlin.LINKS_TO_TARGET.values(),
 }
 
@@ -831,6 +903,8 @@ def test_hostile_values_never_reach_the_script_of_any_operation(server, store):
     store.bought_together(HOSTILE, label="bought")
     server.answer(ok(*[edge_map(HOSTILE, "follows", other)] * 2))
     store.edges("follows", continuation=store.edges("follows", limit=1).continuation)
+    server.answer(ok(cosmos_vertex(HOSTILE, "user"), cosmos_vertex(other, "user")), ok())
+    store.vertices("user", continuation=store.vertices("user", limit=1).continuation)
     store.remove_vertex(HOSTILE)
 
     assert len(server.sent) > 20
@@ -839,6 +913,7 @@ def test_hostile_values_never_reach_the_script_of_any_operation(server, store):
         assert HOSTILE not in script and other not in script and QUOTED_LABEL_VALUE not in script
     bound = [value for _, bindings in server.sent for value in bindings.values()]
     assert HOSTILE in bound and other in bound and QUOTED_LABEL_VALUE in bound
+    assert (gremlin.VERTICES_AFTER, {"vlabel": "user", "after": HOSTILE, "top": 101}) in server.sent
 
 
 def test_labels_are_checked_before_anything_is_sent(server, store):

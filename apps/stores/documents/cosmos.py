@@ -21,10 +21,9 @@ The store keeps one client per process, so every thread of a process reads
 its own writes; ``reads_your_writes`` says whether the account allows it.
 """
 import json
-import os
-import threading
 from contextlib import contextmanager
 from decimal import Decimal
+from functools import cached_property
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ServiceRequestError, ServiceResponseError
@@ -301,39 +300,16 @@ class CosmosDocumentStore(DocumentStore):
         "throttle_max_wait": whole(least=1),
     }
     supports_atomic_batch = True
+    # A forked worker shares neither its parent's connections nor its session.
+    per_process = ("client", "database", "_containers")
 
-    def __init__(self, alias="default", **options):
-        super().__init__(alias, **options)
-        self._lock = threading.Lock()
-        self._forget_client()
-
-    def _forget_client(self):
-        self._client = self._database = None
-        self._containers = {}
-        self._pid = os.getpid()
-
-    def _this_process(self):
-        # A forked worker must not share its parent's connections (nor its session), nor
-        # inherit the lock in the state another parent thread held it at the fork.
-        if self._pid != os.getpid():
-            self._lock = threading.Lock()
-            self._forget_client()
-
-    @property
+    @cached_property
     def client(self):
         """This process's CosmosClient, built on first use (it reads the account when built).
 
         One client per process: it holds the session tokens that give the
         process read-your-writes, and the connection pool.
         """
-        self._this_process()
-        if self._client is None:
-            with self._lock:
-                if self._client is None:
-                    self._client = self._build_client()
-        return self._client
-
-    def _build_client(self):
         kwargs = {
             "connection_verify": self.options["verify_tls"],
             # The SDK waits the x-ms-retry-after-ms the service sends with each 429.
@@ -355,22 +331,22 @@ class CosmosDocumentStore(DocumentStore):
         """Whether a read sees this process's earlier writes (Strong, BoundedStaleness or Session)."""
         return self.consistency_level in READS_YOUR_WRITES
 
-    @property
+    @cached_property
     def database(self):
         """The database proxy, created if it does not exist."""
-        client = self.client
-        if self._database is None:
-            with self._lock, translated_errors():
-                if self._database is None:
-                    self._database = client.create_database_if_not_exists(
-                        self.options["database"],
-                        offer_throughput=self.options["throughput"],
-                        response_hook=record_charge,
-                    )
-        return self._database
+        with translated_errors():
+            return self.client.create_database_if_not_exists(
+                self.options["database"],
+                offer_throughput=self.options["throughput"],
+                response_hook=record_charge,
+            )
+
+    @cached_property
+    def _containers(self):
+        """The container proxies built so far, by name."""
+        return {}
 
     def _proxy(self, container):
-        self._this_process()
         proxy = self._containers.get(container.name)
         if proxy is None:
             database = self.database
@@ -386,8 +362,8 @@ class CosmosDocumentStore(DocumentStore):
 
     def close(self):
         """Drop the client; the next call builds a new one (with a new session)."""
-        client = self._client if self._pid == os.getpid() else None
-        self._forget_client()
+        with self._lock:
+            client = self._drop_per_process().get("client")
         if client is not None:
             client.close()
 

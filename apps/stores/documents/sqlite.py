@@ -7,12 +7,12 @@ nothing. Filters compile to SQL in which every value and every JSON path is a
 the same JSON type, so the number 10 does not match the string "10".
 """
 import json
-import os
 import sqlite3
 import threading
 import time
 import uuid
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
 from ..exceptions import Conflict, NotFound, PreconditionFailed
@@ -150,21 +150,27 @@ class SQLiteDocumentStore(DocumentStore):
     required_options = ("path",)
     option_rules = {"path": path()}
     supports_atomic_batch = True
+    per_process = ("_local", "_connections")
 
     def __init__(self, alias="default", **options):
         super().__init__(alias, **options)
         self.path = str(self.options["path"])
-        self._local = threading.local()
-        self._connections = []
-        self._lock = threading.Lock()
 
     # -- connections ------------------------------------------------------
+    @cached_property
+    def _local(self):
+        """This process's connection of each thread, as ``.db``."""
+        return threading.local()
+
+    @cached_property
+    def _connections(self):
+        """Every connection this process opened, for close()."""
+        return []
+
     def _db(self):
         db = getattr(self._local, "db", None)
-        # A forked worker must not share its parent's connection.
-        if db is None or self._local.pid != os.getpid():
-            db = self._connect()
-            self._local.db, self._local.pid = db, os.getpid()
+        if db is None:
+            db = self._local.db = self._connect()
         return db
 
     def _connect(self):
@@ -196,8 +202,7 @@ class SQLiteDocumentStore(DocumentStore):
     def close(self):
         """Close every thread's connection; the next call opens new ones."""
         with self._lock:
-            connections, self._connections = self._connections, []
-            self._local = threading.local()
+            connections = self._drop_per_process().get("_connections", [])
         for db in connections:
             db.close()
 

@@ -130,9 +130,13 @@ class GraphStore(StoreBackend):
     Rules every backend keeps:
 
     - Paging takes ``limit`` from 1 to ``max_page_size`` and ``offset`` from 0
-      to ``max_offset`` (edges(): a continuation token instead of an offset,
-      so listing every edge of a label costs the same per page, first or
-      last); anything else is InvalidQuery.
+      to ``max_offset`` (vertices() and edges(): a continuation token instead
+      of an offset, so listing every vertex or edge of a label costs the same
+      per page, first or last); anything else is InvalidQuery.
+    - vertices() lists a label's vertices in id order and resumes after the
+      last id of the previous page (Gremlin: ``has(id, gt(after))``, never a
+      skip), so a vertex that stays is listed once while others come and go;
+      its token resumes only the label it came from.
     - A vertex is never its own common neighbour, recommendation or bought
       together item, self-loops included.
     - A vertex's partition key is set by the upsert that gives one; an upsert
@@ -282,6 +286,22 @@ class GraphStore(StoreBackend):
         with self._timed("shortest_path", label):
             return self._shortest_path(source, target, direction, label, max_depth)
 
+    def vertices(self, label, *, limit=100, continuation=None):
+        """One Page of the vertices with ``label`` (Vertex objects with their properties
+        and partition key), ordered by id.
+
+        ``continuation`` is the token of the previous page, for the same
+        label only; the last page has none. ``limit`` is from 1 to
+        ``max_page_size``. A page resumes after the last id of the one
+        before, so a vertex that exists throughout the listing is listed
+        exactly once, however many pages it takes.
+        """
+        return self._listing("vertices", self._vertices, label, limit, continuation)
+
+    def scan_vertices(self, label, *, page_size=1000):
+        """Every vertex with ``label``, read page by page with vertices(); nothing is read until iterated."""
+        return self._scan(self.vertices, label, page_size)
+
     def edges(self, label, *, limit=100, continuation=None):
         """One Page of the edges with ``label`` (Edge objects with their properties).
 
@@ -291,22 +311,34 @@ class GraphStore(StoreBackend):
         stays the same from page to page, so an edge that exists throughout
         the listing is listed exactly once, however many pages it takes.
         """
-        check_label(label)
-        check_page_size("limit", limit, self.max_page_size)
-        listing = fingerprint("edges", label)
-        after = None if continuation is None else decode_continuation(continuation, listing, str)
-        with self._timed("edges", label):
-            # One more than the page, to know whether another page follows.
-            found = self._edges(label, after, limit + 1)
-        page = found[:limit]
-        last = page[-1][0] if len(found) > limit else None
-        return Page([edge for _, edge in page], None if last is None else encode_continuation(listing, last))
+        return self._listing("edges", self._edges, label, limit, continuation)
 
     def scan_edges(self, label, *, page_size=1000):
         """Every edge with ``label``, read page by page with edges(); nothing is read until iterated."""
+        return self._scan(self.edges, label, page_size)
+
+    def _listing(self, operation, read, label, limit, continuation):
+        """One Page of ``read(label, after, count)``, resumed from ``continuation``.
+
+        The token holds the position of the page's last item and a
+        fingerprint of (operation, label), so it resumes only that listing.
+        """
+        check_label(label)
+        check_page_size("limit", limit, self.max_page_size)
+        listing = fingerprint(operation, label)
+        after = None if continuation is None else decode_continuation(continuation, listing, str)
+        with self._timed(operation, label):
+            # One more than the page, to know whether another page follows.
+            found = read(label, after, limit + 1)
+        page = found[:limit]
+        last = page[-1][0] if len(found) > limit else None
+        return Page([item for _, item in page], None if last is None else encode_continuation(listing, last))
+
+    def _scan(self, list_page, label, page_size):
+        """Every item of ``list_page(label, limit=page_size, continuation=...)``, first page to last."""
         check_label(label)
         check_page_size("page_size", page_size, self.max_page_size)
-        return scan_pages(lambda token: self.edges(label, limit=page_size, continuation=token))
+        return scan_pages(lambda token: list_page(label, limit=page_size, continuation=token))
 
     def clear(self):
         """Remove every vertex and edge."""
@@ -351,6 +383,11 @@ class GraphStore(StoreBackend):
 
     def _bought_together(self, id, label, limit):
         raise NotImplementedError("subclasses of GraphStore must provide a _bought_together() method")
+
+    def _vertices(self, label, after, count):
+        """Up to ``count`` vertices with ``label`` as ``(id, Vertex)`` pairs in id order,
+        starting after the id ``after`` (a non-empty string, or None)."""
+        raise NotImplementedError("subclasses of GraphStore must provide a _vertices() method")
 
     def _edges(self, label, after, count):
         """Up to ``count`` edges with ``label`` as ``(position, Edge)`` pairs in the backend's order,

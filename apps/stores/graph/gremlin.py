@@ -63,6 +63,9 @@ UPSERT_EDGE = (
 )
 EDGE_ENDS = "g.V(src, dst)"
 REMOVE_EDGE = "g.V(src).outE(elabel).where(inV().hasId(dst)).drop()"
+# A label's vertices in id order, the first ones or those after a given id.
+VERTICES = "g.V().hasLabel(vlabel).order().by(id, incr).limit(top)"
+VERTICES_AFTER = "g.V().hasLabel(vlabel).has(id, gt(after)).order().by(id, incr).limit(top)"
 # A label's edges in edge id order, the first ones or those after a given id, each as a map of
 # its id, its ends and its properties.
 EDGE_MAP = (
@@ -318,10 +321,7 @@ class GremlinGraphStore(GraphStore):
     }
     supports_relabel = False
     supports_atomic_bulk = False
-
-    def __init__(self, alias="default", **options):
-        super().__init__(alias, **options)
-        self._client_lock = threading.Lock()
+    per_process = ("client",)
 
     # -- the client --------------------------------------------------------
     @cached_property
@@ -343,7 +343,7 @@ class GremlinGraphStore(GraphStore):
 
     def _replace_client(self, broken):
         """Drop a client whose connection failed; the next request builds a new one."""
-        with self._client_lock:
+        with self._lock:
             if self.__dict__.get("client") is not broken:
                 return  # another thread replaced it already, and closes it
             del self.__dict__["client"]
@@ -351,8 +351,8 @@ class GremlinGraphStore(GraphStore):
         threading.Thread(target=broken.close, name="gremlin-client-close", daemon=True).start()
 
     def close(self):
-        with self._client_lock:
-            client = self.__dict__.pop("client", None)
+        with self._lock:
+            client = self._drop_per_process().get("client")
         if client is not None:
             client.close()
 
@@ -469,6 +469,13 @@ class GremlinGraphStore(GraphStore):
         # Sorted here too: the server's order is not relied upon for ties.
         best = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
         return [Ranked(vertices[id], score) for id, score in best if id in vertices]
+
+    def _vertices(self, label, after, count):
+        if after is None:
+            found = self._run(VERTICES, {"vlabel": label, "top": count})
+        else:
+            found = self._run(VERTICES_AFTER, {"vlabel": label, "after": after, "top": count})
+        return [(vertex.id, vertex) for vertex in map(self._vertex, found)]
 
     def _edges(self, label, after, count):
         if after is None:

@@ -6,10 +6,10 @@ failing. Each thread has its own connection. Every value travels as a
 query parameter; only constant SQL fragments are ever put together.
 """
 import json
-import os
 import sqlite3
 import threading
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
 from ..exceptions import InvalidQuery, NotFound, Unavailable
@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS edges (
     properties TEXT NOT NULL,
     PRIMARY KEY (source, label, target)
 ) WITHOUT ROWID;
+-- Lists a label's vertices in id order, resuming after a given id.
+CREATE INDEX IF NOT EXISTS vertices_by_label ON vertices (label, id);
 -- The primary key already serves lookups by (source, label); this one serves (target, label).
 CREATE INDEX IF NOT EXISTS edges_by_target ON edges (target, label, source);
 -- Lists a label's edges in (source, target) order, resuming after a given edge.
@@ -55,6 +57,10 @@ LINKED = {
     "in": "SELECT source AS id FROM edges WHERE target = ?",
 }
 WITH_LABEL = " AND label = ?"
+
+# A label's vertices in id order: the first ones, or those after a given id.
+VERTICES = f"{SELECT_VERTEX} WHERE label = ? ORDER BY id LIMIT ?"
+VERTICES_AFTER = f"{SELECT_VERTEX} WHERE label = ? AND id > ? ORDER BY id LIMIT ?"
 
 # A label's edges in (source, target) order: the first ones, or those after a given edge.
 EDGES = "SELECT source, target, properties FROM edges WHERE label = ? ORDER BY source, target LIMIT ?"
@@ -124,26 +130,30 @@ class SQLiteGraphStore(GraphStore):
     default_options = {"timeout": 20}
     option_rules = {"path": path(), "timeout": seconds()}
     supports_atomic_bulk = True
+    per_process = ("_local",)
 
     def __init__(self, alias="default", **options):
         super().__init__(alias, **options)
         self.path = Path(self.options["path"])
-        self._local = threading.local()
 
     def close(self):
         """Close this thread's connection; it is reopened on next use."""
         connection = getattr(self._local, "connection", None)
         if connection is not None:
             connection.close()
-        self._local = threading.local()
+        self._drop_per_process()
 
     # -- connections ------------------------------------------------------
+    @cached_property
+    def _local(self):
+        """This process's connection of each thread, as ``.connection``."""
+        return threading.local()
+
     def _connection(self):
-        local = self._local
-        # A forked worker opens its own connection rather than share the parent's.
-        if getattr(local, "pid", None) != os.getpid():
-            local.connection, local.pid = self._connect(), os.getpid()
-        return local.connection
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = self._connect()
+        return connection
 
     def _connect(self):
         try:
@@ -256,6 +266,14 @@ class SQLiteGraphStore(GraphStore):
 
     def _bought_together(self, id, label, limit):
         return self._ranked(BOUGHT_TOGETHER, {"id": id, "label": label, "limit": limit})
+
+    def _vertices(self, label, after, count):
+        with self._transaction() as db:
+            if after is None:
+                rows = db.execute(VERTICES, (label, count)).fetchall()
+            else:
+                rows = db.execute(VERTICES_AFTER, (label, after, count)).fetchall()
+        return [(row[0], _vertex(row)) for row in rows]
 
     def _edges(self, label, after, count):
         with self._transaction() as db:

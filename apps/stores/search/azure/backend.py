@@ -269,10 +269,7 @@ class AzureSearchBackend(SearchBackend):
     #: An azure-core HttpTransport for the clients, None for the SDK's default. Not an OPTIONS
     #: key: tests set it on an instance before its first call, to answer at the wire.
     transport = None
-
-    def __init__(self, alias="default", **options):
-        super().__init__(alias, **options)
-        self._search_clients = {}
+    per_process = ("index_client", "_search_clients")
 
     # -- clients --------------------------------------------------------------
     def _client_options(self):
@@ -295,6 +292,11 @@ class AzureSearchBackend(SearchBackend):
     def index_client(self):
         return SearchIndexClient(self.options["endpoint"], self.credential, **self._client_options())
 
+    @cached_property
+    def _search_clients(self):
+        """index name -> its SearchClient."""
+        return {}
+
     def _client(self, index_name):
         client = self._search_clients.get(index_name)
         if client is None:
@@ -304,9 +306,9 @@ class AzureSearchBackend(SearchBackend):
         return client
 
     def close(self):
-        clients, self._search_clients = list(self._search_clients.values()), {}
-        index_client = self.__dict__.pop("index_client", None)
-        for client in clients + ([index_client] if index_client else []):
+        dropped = self._drop_per_process()
+        clients = list(dropped.get("_search_clients", {}).values())
+        for client in clients + ([dropped["index_client"]] if "index_client" in dropped else []):
             client.close()
 
     # -- indexes and the alias -------------------------------------------------

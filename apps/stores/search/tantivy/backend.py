@@ -13,12 +13,11 @@ tantivy.generations.
 """
 import json
 import logging
-import os
 import shutil
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 
 import tantivy
@@ -106,22 +105,32 @@ class TantivySearchBackend(SearchBackend):
     # How many matching documents suggest() reads to gather distinct values.
     suggest_candidates = 200
 
+    # A forked worker must not use the parent's tantivy objects (and their threads).
+    per_process = ("_opened", "_generations", "_write_locks")
+
     def __init__(self, alias="default", **options):
         super().__init__(alias, **options)
         self.path = Path(self.options["path"])
-        self._lock = threading.Lock()
-        self._forget()
 
-    def _forget(self):
-        self._pid = os.getpid()
-        self._opened = {}  # index name -> Opened
-        self._generations = {}
-        self._write_locks = {}
+    @cached_property
+    def _opened(self):
+        """index name -> Opened, this process's open index."""
+        return {}
+
+    @cached_property
+    def _generations(self):
+        """index name -> Generations."""
+        return {}
+
+    @cached_property
+    def _write_locks(self):
+        """index name -> the lock this process's writers of that index take in turn."""
+        return {}
 
     def close(self):
         """Drop the open indexes; they are reopened on next use."""
         with self._lock:
-            self._forget()
+            self._drop_per_process()
 
     def current_folder(self, index):
         """The folder of the index's current generation (for operators and tests)."""
@@ -131,11 +140,6 @@ class TantivySearchBackend(SearchBackend):
 
     # -- opening, reading, writing ----------------------------------------
     def _generations_of(self, name):
-        if self._pid != os.getpid():
-            # A forked worker must not use the parent's tantivy objects (and their threads).
-            with self._lock:
-                if self._pid != os.getpid():
-                    self._forget()
         generations = self._generations.get(name)
         if generations is None:
             with self._lock:
