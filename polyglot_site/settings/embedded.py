@@ -43,7 +43,7 @@ STORAGES = {
 POLYGLOT_STORES = {
     "documents": {
         "BACKEND": "apps.stores.documents.sqlite.SQLiteDocumentStore",
-        "OPTIONS": {"path": str(DATA_DIR / "documents.sqlite3")},
+        "OPTIONS": {"path": str(DATA_DIR / "documents.sqlite3"), "timeout": LOCK_TIMEOUT_SECONDS},
     },
     "graph": {
         "BACKEND": "apps.stores.graph.sqlite.SQLiteGraphStore",

@@ -72,6 +72,20 @@ def test_a_locked_graph_fails_a_write_within_seconds():
     assert elapsed[0] < FEW_SECONDS
 
 
+def test_a_locked_document_store_fails_a_write_within_seconds():
+    from apps.stores.documents import declare_container
+
+    declare_container("lock-test", "/pk")
+    documents = stores["documents"]
+    documents.upsert("lock-test", {"id": "a", "pk": "p"})
+
+    with sqlite_write_lock(documents.path), timed() as elapsed:
+        with pytest.raises(Unavailable, match="locked"):
+            documents.upsert("lock-test", {"id": "b", "pk": "p"})
+
+    assert elapsed[0] < FEW_SECONDS
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_product_saved_while_the_search_index_is_locked_answers_within_seconds(clean_stores):
     held = tantivy.Index.open(str(clean_stores["search"].current_folder("products"))).writer(heap_size=15_000_000)

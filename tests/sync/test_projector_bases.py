@@ -7,7 +7,7 @@ from apps.sync.changes import record_change
 from apps.sync.edge_ids import edge_aggregate_id
 from apps.sync.homes import GraphEdgeHome, SQLHome
 from apps.sync.models import Delivery, OutboxEvent
-from apps.sync.projectors import CacheProjector, GraphEdgeHomeProjector, Projector, registry
+from apps.sync.projectors import CacheProjector, GraphEdgeHomeProjector, GraphProjector, Projector, registry
 from tests.sync import stock_home
 from tests.testapp.models import Basket, BasketLine
 
@@ -194,3 +194,49 @@ def test_an_edge_whose_home_is_the_graph_is_changed_listed_and_reconciled(follow
     follow("ada", "bob", type="deleted")
 
     assert [(e.source, e.target) for e in follows.scan_edges("test_follows")] == [("bob", "ada")]
+
+
+class BasketGraph(GraphProjector):
+    name = "testapp.basket.graph"
+    aggregatetype = "testapp.basket"
+    home = SQLHome(Basket)
+    vertex_label = "test_basket"
+    edge_labels = ("test_holds",)
+
+    def properties(self, state):
+        return {"owner": state.payload["owner"]}
+
+    def edges(self, state):
+        return [("test_holds", item, {"quantity": quantity}) for item, quantity in state.payload["lines"]]
+
+
+@pytest.fixture
+def basket_graph(clean_stores):
+    for item in ("lamp", "mug"):
+        clean_stores["graph"].upsert_vertex(item, "test_item")
+    projector = registry.register(BasketGraph())
+    yield clean_stores["graph"]
+    registry.unregister(projector.name)
+
+
+def test_a_graph_projection_keeps_a_vertex_and_the_edges_the_record_owns(basket_graph):
+    from apps.sync import maintenance
+
+    basket = Basket.objects.create(owner="ada")
+    lamp = BasketLine.objects.create(basket=basket, item="lamp", quantity=2)
+    BasketLine.objects.create(basket=basket, item="mug")
+    lamp.delete()
+
+    [vertex] = basket_graph.scan_vertices("test_basket")
+    assert (vertex.id, vertex.properties) == (str(basket.pk), {"owner": "ada", "version": 4})
+    assert [v.id for v in basket_graph.neighbours(str(basket.pk), label="test_holds")] == ["mug"]
+    assert maintenance.reconcile(registry.get("testapp.basket.graph")).clean
+
+    basket_graph.upsert_vertex(str(basket.pk), "test_basket", {"owner": "eve", "version": 4})
+    drift = maintenance.reconcile(registry.get("testapp.basket.graph"), repair=True)
+    assert drift.differs == [str(basket.pk)]
+    assert basket_graph.get_vertex(str(basket.pk)).properties["owner"] == "ada"
+
+    Basket.objects.get().delete()
+    assert list(basket_graph.scan_vertices("test_basket")) == []
+    assert basket_graph.neighbours("mug", direction="in", label="test_holds") == []

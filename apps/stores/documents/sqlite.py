@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
-from ..exceptions import Conflict, NotFound, PreconditionFailed
-from ..options import path
+from ..exceptions import Conflict, NotFound, PreconditionFailed, Unavailable
+from ..options import path, seconds
 from ..query import Q
 from ..paging import Page, decode_continuation, encode_continuation, fingerprint
 from .base import (
@@ -57,7 +57,6 @@ TYPE_RANK = (
     "WHEN 'object' THEN 6 ELSE 0 END"
 )
 # Seconds a writer waits for another connection's write lock before giving up.
-BUSY_TIMEOUT = 30
 
 
 def partition_column(value):
@@ -144,17 +143,28 @@ class SQLiteDocumentStore(DocumentStore):
     Each thread has its own connection. Read-modify-write (preconditions,
     patches, batches) runs in ``BEGIN IMMEDIATE`` transactions and a busy
     timeout turns a competing writer into a short wait, so two processes can
-    write the same file at once.
+    write the same file at once. OPTIONS: path, timeout (seconds a writer waits
+    for another's lock before the call fails).
     """
 
     required_options = ("path",)
-    option_rules = {"path": path()}
+    default_options = {"timeout": 30}
+    option_rules = {"path": path(), "timeout": seconds()}
     supports_atomic_batch = True
     per_process = ("_local", "_connections")
 
     def __init__(self, alias="default", **options):
         super().__init__(alias, **options)
         self.path = str(self.options["path"])
+
+    @contextmanager
+    def _timed(self, operation, container):
+        """Every call, timed; a lock held past the timeout (or a broken file) is Unavailable."""
+        try:
+            with super()._timed(operation, container):
+                yield
+        except sqlite3.OperationalError as e:
+            raise Unavailable(f"The document store {self.path} is unavailable: {e}") from e
 
     # -- connections ------------------------------------------------------
     @cached_property
@@ -178,7 +188,7 @@ class SQLiteDocumentStore(DocumentStore):
         # isolation_level=None: no implicit transactions, ours are explicit.
         # check_same_thread=False only so close() can close every thread's connection.
         db = sqlite3.connect(
-            self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+            self.path, timeout=self.options["timeout"], isolation_level=None, check_same_thread=False
         )
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
