@@ -72,7 +72,8 @@ def _deliver_projection_batch(projection, delivery_ids, respect_schedule):
             outcomes.defer(deliveries, datetime.fromtimestamp(until, tz=dt_timezone.utc))
         elif deliveries:
             _deliver_to(projection, deliveries, outcomes)
-        outcomes.save(now)
+        # Stamped once the projection's writes have returned: when a reader could see them.
+        outcomes.save(timezone.now())
     return {d.pk: d.status for d in deliveries}
 
 

@@ -190,3 +190,29 @@ def test_reconcile_removes_a_copy_left_in_another_partition(clean_stores):
     assert drift.duplicated == [str(product.pk)]
     assert [d["category"] for d in copies(clean_stores, product.pk)] == ["lamps"]
     assert_in_agreement()
+
+
+def test_a_batch_of_creates_edits_moves_and_deletes_ends_in_agreement(clean_stores, monkeypatch):
+    from apps.sync import outbox
+    from apps.sync.projectors import documents
+
+    lamps, desks = CategoryFactory(name="Lamps"), CategoryFactory(name="Desks")
+    kept = [ProductFactory(category=lamps, name=f"Lamp {n}") for n in range(6)]
+    monkeypatch.setattr(outbox, "dispatch", lambda sequence: None)  # everything waits for one drain
+    monkeypatch.setattr(documents, "CONCURRENT_WRITES", 4)
+    fresh = [ProductFactory(category=lamps, name=f"New lamp {n}") for n in range(5)]
+    for product in kept[:3]:
+        product.name += " (edited)"
+        product.save()
+    kept[3].category = desks
+    kept[3].save()
+    kept[4].delete()
+
+    relay.drain()
+
+    assert_in_agreement()
+    names = {d["id"]: (d["name"], d["category"]) for d in clean_stores["documents"].scan("products")}
+    assert names[str(kept[0].pk)] == ("Lamp 0 (edited)", "lamps")
+    assert names[str(kept[3].pk)] == ("Lamp 3", "desks")
+    assert str(kept[4].pk) not in names and len(names) == 10
+    assert all(str(p.pk) in names for p in fresh)

@@ -1,5 +1,6 @@
 """Projecting records into the document store, and applying changes to a container that is a home."""
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from django.core.exceptions import ValidationError
 
@@ -9,6 +10,10 @@ from apps.stores.exceptions import Conflict, NotFound, PreconditionFailed
 from .base import VERSION_FIELD, Projected, Projector
 
 MAX_ETAG_RETRIES = 5
+# A batch reads its documents in one query per this many ids, then writes them
+# this many at a time: a remote store answers each write in a round trip.
+BATCH_READ = 100
+CONCURRENT_WRITES = 8
 # Cosmos DB's item limit (2 MB), kept by every document store so a profile never
 # accepts what another refuses; what this projector adds to a record is small.
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024 - 64 * 1024
@@ -63,6 +68,40 @@ class DocumentProjector(Projector):
             except (PreconditionFailed, NotFound, Conflict):
                 continue  # someone wrote between our read and write: read again
         raise PreconditionFailed(f"Document {self.container}/{event.aggregateid} kept changing; will retry.")
+
+    def apply_batch(self, events):
+        """Several records at once: their documents read in one query, the usual edits and
+        creations written concurrently, anything unusual (a delete, a move, a copy in two
+        partitions, a write race) by apply() one at a time."""
+        if len(events) < 2:
+            return super().apply_batch(events)
+        store = stores[self.alias]
+        held = {}
+        ids = [event.aggregateid for event in events]
+        for start in range(0, len(ids), BATCH_READ):
+            for document in store.scan(self.container, {"id__in": ids[start:start + BATCH_READ]}):
+                held.setdefault(document["id"], []).append(document)
+        with ThreadPoolExecutor(max_workers=CONCURRENT_WRITES) as pool:
+            for _ in pool.map(lambda event: self._apply_known(store, event, held.get(event.aggregateid, [])), events):
+                pass  # surfaces the first error, as apply() would
+
+    def _apply_known(self, store, event, existing):
+        """Apply ``event`` given the copies the batch read; the plain cases in one write."""
+        if event.type == "deleted" or getattr(event, "repair", False) or len(existing) > 1:
+            return self.apply(event)
+        content = self.content(event)
+        try:
+            if not existing:
+                store.create(self.container, content)
+                return None
+            [current] = existing
+            if self._partition_of(store, current) != self._partition_of(store, content) or current.get(MOVED_FROM):
+                return self.apply(event)
+            if current.get(VERSION_FIELD, 0) < event.version:
+                store.replace(self.container, _without_move({**current, **content}), if_match=current["_etag"])
+            return None
+        except (PreconditionFailed, NotFound, Conflict):
+            return self.apply(event)  # another writer got there between the read and the write
 
     def _partition_of(self, store, document):
         return store.container(self.container).partition_key_of(document)
