@@ -1,17 +1,19 @@
 """Projecting records into the document store, and applying changes to a container that is a home."""
 import json
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 from django.core.exceptions import ValidationError
 
 from apps.stores import stores
+from apps.stores.documents.base import MAX_BATCH_OPERATIONS
 from apps.stores.exceptions import Conflict, NotFound, PreconditionFailed
 
 from .base import VERSION_FIELD, Projected, Projector
 
 MAX_ETAG_RETRIES = 5
-# A batch reads its documents in one query per this many ids, then writes them
-# this many at a time: a remote store answers each write in a round trip.
+# A batch reads its documents in one query per this many ids, then writes its
+# partitions' batches (or, without batches, its documents) this many at a time.
 BATCH_READ = 100
 CONCURRENT_WRITES = 8
 # Cosmos DB's item limit (2 MB), kept by every document store so a profile never
@@ -70,9 +72,11 @@ class DocumentProjector(Projector):
         raise PreconditionFailed(f"Document {self.container}/{event.aggregateid} kept changing; will retry.")
 
     def apply_batch(self, events):
-        """Several records at once: their documents read in one query, the usual edits and
-        creations written concurrently, anything unusual (a delete, a move, a copy in two
-        partitions, a write race) by apply() one at a time."""
+        """Several records at once: their documents read in one query per hundred, the
+        usual creations and edits written as one atomic batch per partition (or
+        concurrently, where the store has no batches), anything unusual (a delete, a
+        move, a copy in two partitions, a batch refused because another writer got
+        there first) by apply(), one at a time."""
         if len(events) < 2:
             return super().apply_batch(events)
         store = stores[self.alias]
@@ -81,27 +85,47 @@ class DocumentProjector(Projector):
         for start in range(0, len(ids), BATCH_READ):
             for document in store.scan(self.container, {"id__in": ids[start:start + BATCH_READ]}):
                 held.setdefault(document["id"], []).append(document)
+        plain, unusual = defaultdict(list), []
+        for event in events:
+            write = self._plain_write(store, event, held.get(event.aggregateid, []))
+            if write is None:
+                unusual.append(event)
+            elif write:
+                plain[write[0]].append((event, write[1]))
+        groups = [group[start:start + MAX_BATCH_OPERATIONS] for group in plain.values()
+                  for start in range(0, len(group), MAX_BATCH_OPERATIONS)]
         with ThreadPoolExecutor(max_workers=CONCURRENT_WRITES) as pool:
-            for _ in pool.map(lambda event: self._apply_known(store, event, held.get(event.aggregateid, [])), events):
-                pass  # surfaces the first error, as apply() would
+            jobs = [pool.submit(self._write_group, store, group) for group in groups]
+            jobs += [pool.submit(self.apply, event) for event in unusual]
+            for job in jobs:
+                job.result()  # surfaces the first error, as apply() would
 
-    def _apply_known(self, store, event, existing):
-        """Apply ``event`` given the copies the batch read; the plain cases in one write."""
+    def _plain_write(self, store, event, existing):
+        """(partition, batch operation) for a plain creation or edit; () when the event is
+        already in place; None when it needs apply()'s care."""
         if event.type == "deleted" or getattr(event, "repair", False) or len(existing) > 1:
-            return self.apply(event)
-        content = self.content(event)
-        try:
-            if not existing:
-                store.create(self.container, content)
-                return None
-            [current] = existing
-            if self._partition_of(store, current) != self._partition_of(store, content) or current.get(MOVED_FROM):
-                return self.apply(event)
-            if current.get(VERSION_FIELD, 0) < event.version:
-                store.replace(self.container, _without_move({**current, **content}), if_match=current["_etag"])
             return None
-        except (PreconditionFailed, NotFound, Conflict):
-            return self.apply(event)  # another writer got there between the read and the write
+        content = self.content(event)
+        partition = self._partition_of(store, content)
+        if not existing:
+            return partition, ("create", content)
+        [current] = existing
+        if self._partition_of(store, current) != partition or current.get(MOVED_FROM):
+            return None
+        if current.get(VERSION_FIELD, 0) >= event.version:
+            return ()
+        return partition, ("replace", _without_move({**current, **content}), {"if_match": current["_etag"]})
+
+    def _write_group(self, store, group):
+        [partition] = {self._partition_of(store, write[1]) for _, write in group}
+        if store.supports_atomic_batch:
+            try:
+                store.execute_batch(self.container, partition, [write for _, write in group])
+                return
+            except (PreconditionFailed, NotFound, Conflict):
+                pass  # another writer got there between the read and the batch: one by one
+        for event, _ in group:
+            self.apply(event)
 
     def _partition_of(self, store, document):
         return store.container(self.container).partition_key_of(document)
