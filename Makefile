@@ -13,6 +13,7 @@ help:
 	@echo "make run    - the site on the embedded profile with demo data, at http://127.0.0.1:$(PORT)/"
 	@echo "make run PROFILE=services - the same on PostgreSQL, Redis, RabbitMQ and the stand-ins, with a worker and beat"
 	@echo "make test   - install, start the local stand-ins, run every test"
+	@echo "make bench  - every benchmark; writes bench/results.json and the README's table"
 	@echo "make worker - a Celery worker with beat (services profile)"
 
 $(BIN)/python:
@@ -56,6 +57,11 @@ test: install install-node
 # One worker with the periodic sweeper (beat) in the same process. With several
 # workers, give one of them the beat (or run `celery -A polyglot_site beat` once).
 # Beat keeps its schedule in the profile's data folder (CELERY_BEAT_SCHEDULE_FILENAME).
+# Every benchmark, one after the other (run it on a quiet machine): bench/results.json,
+# bench/results.md and the README's table.
+bench: install install-node
+	$(BIN)/python -m bench.report
+
 worker: install
 	POLYGLOT_PROFILE=$${POLYGLOT_PROFILE:-services} $(BIN)/celery -A polyglot_site worker --beat --loglevel=info
 

@@ -1,0 +1,70 @@
+"""``make bench``: run every benchmark, one after the other on a quiet machine, keep their
+JSON in bench/results.json, and put the headline table in bench/results.md and in the
+README (between its bench-table markers), so the README shows what this printed.
+
+    python -m bench.report [--quick] [NAME ...]
+"""
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHES = ("documents", "search", "graph", "sync")
+RESULTS, TABLE, README = ROOT / "bench" / "results.json", ROOT / "bench" / "results.md", ROOT / "README.md"
+START, END = "<!-- bench-table -->", "<!-- /bench-table -->"
+
+
+def run_bench(name, quick):
+    command = [sys.executable, "-m", "bench", name] + (["--quick"] if quick else [])
+    print(f"== python -m bench {name}{' --quick' if quick else ''}", file=sys.stderr, flush=True)
+    result = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)  # progress stays on stderr
+    if result.returncode != 0:
+        raise SystemExit(f"bench {name} failed with exit code {result.returncode}")
+    return json.loads(result.stdout)
+
+
+def table(results):
+    lines = ["| bench | figure | ours | baseline | goal | met |", "|---|---|---|---|---|---|"]
+    for name, result in results.items():
+        for row in result.get("headline", []):
+            met = {True: "yes", False: "**no**", None: ""}[row.get("goal_met")]
+            lines.append(f"| {name} | {row['figure']} | {row['ours']} | {row.get('baseline', '')} | "
+                         f"{row.get('goal', '')} | {met} |")
+    machine = next(iter(results.values()))
+    lines.append("")
+    lines.append(f"Commit {machine['commit']}, {machine['machine']['cpus']} cores, "
+                 f"{machine['machine']['memory_gib']} GiB; load average at start "
+                 f"{machine['machine']['load_average'][0]}. Figures are medians over the runs each bench reports.")
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(markdown):
+    text = README.read_text()
+    if START not in text or END not in text:
+        raise SystemExit(f"README.md has no {START} ... {END} markers for the table.")
+    before, rest = text.split(START, 1)
+    _, after = rest.split(END, 1)
+    README.write_text(f"{before}{START}\n{markdown}{END}{after}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench.report")
+    parser.add_argument("names", nargs="*", default=list(BENCHES))
+    parser.add_argument("--quick", action="store_true", help="the benches' short runs (not for the README)")
+    options = parser.parse_args(argv)
+    results = {name: run_bench(name, options.quick) for name in options.names}
+    markdown = table(results)
+    if options.quick:
+        print(markdown)
+        return 0
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    TABLE.write_text(markdown)
+    update_readme(markdown)
+    print(markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
