@@ -246,3 +246,20 @@ def test_an_api_client_gets_a_token_and_uses_it_instead_of_a_password(client, dj
 
     assert created.status_code == 201
     assert wrong.status_code == 400
+
+
+def test_repeated_wrong_basic_credentials_lock_the_api_account_out(client, django_user_model, clean_stores, rates):
+    import base64
+
+    rates(anon="1000/minute", user="1000/minute", basic_auth="1000/minute")
+    django_user_model.objects.create_user("robot", password="robot-pw")
+
+    def with_password(password):
+        header = "Basic " + base64.b64encode(f"robot:{password}".encode()).decode()
+        return client.get(API, HTTP_AUTHORIZATION=header).status_code
+
+    wrong = [with_password(f"guess {n}") for n in range(5)]
+    right = with_password("robot-pw")
+
+    assert wrong == [403] * 5
+    assert right in (403, 429), "locked out: even the right password is refused for a while"
