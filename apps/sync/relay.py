@@ -109,7 +109,8 @@ class Outcomes:
             for delivery in deliveries:
                 delivery.status, delivery.outcome = Delivery.Status.DONE, outcome
             Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
-                status=Delivery.Status.DONE, outcome=outcome, attempts=F("attempts") + 1, delivered_at=now
+                status=Delivery.Status.DONE, outcome=outcome, attempts=F("attempts") + 1, delivered_at=now,
+                last_error="",  # a delivery that succeeded after failures shows no old error
             )
         if self.failed:
             Delivery.objects.bulk_update(self.failed, ["status", "attempts", "last_error", "next_attempt_at"])

@@ -185,7 +185,7 @@ def test_the_relay_retries_a_failed_delivery_once_its_backoff_is_over(clean_stor
     relay.drain()  # what the scheduled retry task runs: no sweeper, no grace period
 
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == ("done", 2)
+    assert (delivery.status, delivery.attempts, delivery.last_error) == ("done", 2, "")
     assert document_of(clean_stores, product)["name"] == "Retried lamp"
     assert relay.next_retry_at() is None
 
