@@ -66,16 +66,19 @@ class OutboxedModel(models.Model):
                 if kwargs.get("update_fields") is not None:
                     kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
             super().save(*args, **kwargs)
-            emit(
-                aggregatetype=self.outbox_aggregate_type,
-                aggregateid=str(self.pk),
-                type="saved",
-                payload=self.outbox_payload(),
-                version=self.version,
-                using=using,
-            )
+            self._emit_saved(using)
 
     save.alters_data = True
+
+    def _emit_saved(self, using):
+        emit(
+            aggregatetype=self.outbox_aggregate_type,
+            aggregateid=str(self.pk),
+            type="saved",
+            payload=self.outbox_payload(),
+            version=self.version,
+            using=using,
+        )
 
     def announce(self, using=None):
         """Announce the record's current state as a new version without changing its own
@@ -83,14 +86,7 @@ class OutboxedModel(models.Model):
         using = using or router.db_for_write(type(self), instance=self)
         with transaction.atomic(using=using):
             self.version = claim_next_version(type(self), self.pk, using=using)
-            emit(
-                aggregatetype=self.outbox_aggregate_type,
-                aggregateid=str(self.pk),
-                type="saved",
-                payload=self.outbox_payload(),
-                version=self.version,
-                using=using,
-            )
+            self._emit_saved(using)
 
     announce.alters_data = True
 

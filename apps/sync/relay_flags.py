@@ -47,43 +47,44 @@ RETRY_KEY = "sync:retry-queued"
 PAUSED_KEY = "sync:paused:{}"
 
 
+def with_cache(call, fallback, consequence=""):
+    """``call()``, or ``fallback`` when the cache is down: these flags only save work,
+    and the outbox and beat's sweeper keep every event safe without them."""
+    try:
+        return call()
+    except Exception:  # noqa: BLE001 - a cache fails in many ways
+        logger.warning("The cache is unavailable%s.", consequence, exc_info=True)
+        return fallback
+
+
 def relay_task_queued():
     """Mark a relay task as queued; False if one already is (so this event rides along)."""
-    try:
-        return cache.add(RELAY_QUEUED_KEY, 1, timeout=RELAY_QUEUED_SECONDS)
-    except Exception:  # noqa: BLE001 - without the cache, send a message per event
-        logger.warning("The cache is unavailable: one relay message per event.", exc_info=True)
-        return True
+    return with_cache(lambda: cache.add(RELAY_QUEUED_KEY, 1, timeout=RELAY_QUEUED_SECONDS), True,
+                      ": one relay message per event")
 
 
 def relay_task_started():
     """Called by the relay task before it drains: events committed from now on queue a new task."""
-    try:
-        cache.delete(RELAY_QUEUED_KEY)
-    except Exception:  # noqa: BLE001
-        logger.warning("The cache is unavailable.", exc_info=True)
+    with_cache(lambda: cache.delete(RELAY_QUEUED_KEY), None)
 
 
 def claim_retry(due):
     """True if a retry should be queued for ``due`` (a Unix time): none is queued for that
     time or earlier. A spare retry is harmless; a missing one waits for beat."""
-    now = time.time()
-    try:
+    def claim():
+        now = time.time()
         queued = cache.get(RETRY_KEY)
         if queued is not None and now - 60 < queued <= due:
             return False
         cache.set(RETRY_KEY, due, timeout=max(0.0, due - now) + 60)
-    except Exception:  # noqa: BLE001 - without the cache, queue it anyway
-        logger.warning("The cache is unavailable.", exc_info=True)
-    return True
+        return True
+
+    return with_cache(claim, True)
 
 
 def retry_started():
     """Called by the retry task before it drains: later failures may queue a new retry."""
-    try:
-        cache.delete(RETRY_KEY)
-    except Exception:  # noqa: BLE001
-        logger.warning("The cache is unavailable.", exc_info=True)
+    with_cache(lambda: cache.delete(RETRY_KEY), None)
 
 
 def pause_projection(projection, until):
@@ -93,26 +94,17 @@ def pause_projection(projection, until):
     retry rather than by every drain.
     """
     seconds = until - time.time()
-    if seconds <= 0:
-        return
-    try:
-        cache.set(PAUSED_KEY.format(projection), until, timeout=seconds)
-    except Exception:  # noqa: BLE001 - without the cache, every drain tries the store
-        logger.warning("The cache is unavailable: %s is not paused.", projection, exc_info=True)
+    if seconds > 0:
+        with_cache(lambda: cache.set(PAUSED_KEY.format(projection), until, timeout=seconds), None,
+                   f": {projection} is not paused")
 
 
 def paused_until(projection):
     """When the projection's pause ends (a Unix time), or None if it is not paused."""
-    try:
-        until = cache.get(PAUSED_KEY.format(projection))
-    except Exception:  # noqa: BLE001
-        return None
+    until = with_cache(lambda: cache.get(PAUSED_KEY.format(projection)), None)
     return until if until is not None and until > time.time() else None
 
 
 def resume_projections(names):
     """An operator says the stores are back (a redrive): try them at once."""
-    try:
-        cache.delete_many([PAUSED_KEY.format(name) for name in names])
-    except Exception:  # noqa: BLE001
-        logger.warning("The cache is unavailable.", exc_info=True)
+    with_cache(lambda: cache.delete_many([PAUSED_KEY.format(name) for name in names]), None)

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from apps.catalog.models import Product
 from apps.sync.models import Delivery
 from polyglot_site.celery import app as celery_app
+from tests.conftest import port_open
 from tests.factories import CategoryFactory, ProductFactory
 from tests.processes import eventually
 
@@ -170,7 +171,7 @@ def late_document_store(tmp_path):
         log = open(tmp_path / "late-cosmosdb-server.log", "w")
         servers.append(subprocess.Popen(["node", "scripts/cosmosdb-server.js", "--port", str(port)], cwd=ROOT,
                                         stdout=log, stderr=subprocess.STDOUT))
-        eventually(lambda: _port_open(port), timeout=20, message="the late cosmosdb-server listening")
+        eventually(lambda: port_open("127.0.0.1", port), timeout=20, message="the late cosmosdb-server listening")
         late = {**settings.POLYGLOT_STORES["documents"]}
         late["OPTIONS"] = {**late["OPTIONS"], "endpoint": endpoint}
         with override_settings(POLYGLOT_STORES={**settings.POLYGLOT_STORES, "documents": late}):
@@ -183,14 +184,6 @@ def late_document_store(tmp_path):
     for server in servers:
         server.terminate()
         server.wait(timeout=10)
-
-
-def _port_open(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
 
 
 def test_a_failed_delivery_is_retried_by_the_relay_itself_without_beat(start_worker, clean_stores, late_document_store):
