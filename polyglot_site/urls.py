@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.catalog.api import router as catalog_router
+from apps.users.urls import auth_urlpatterns
 from polyglot_site.views import ObtainToken
 
 urlpatterns = [
@@ -14,6 +15,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api-auth/", include("rest_framework.urls")),
     path("health/", include("apps.sync.urls")),
+    path("accounts/", include("apps.users.urls")),
+    *auth_urlpatterns,
     path("", include("apps.catalog.urls")),
 ]
 

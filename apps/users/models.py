@@ -1,5 +1,8 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
+
+AVATAR_MAX_BYTES = 5 * 1024 * 1024
 
 
 class User(AbstractUser):
@@ -7,6 +10,15 @@ class User(AbstractUser):
     so profile fields can be added later without a painful swap."""
 
     display_name = models.CharField(max_length=150, blank=True)
+    bio = models.TextField(blank=True, max_length=1000)
+    # Stored through STORAGES["default"]: Azure Blob Storage (Azurite locally) or files.
+    avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # One account per email address, whatever its case; a sign-up race ends here.
+            models.UniqueConstraint(Lower("email"), condition=~models.Q(email=""), name="one_account_per_email"),
+        ]
 
     def __str__(self):
         return self.display_name or self.username

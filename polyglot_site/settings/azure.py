@@ -63,6 +63,8 @@ STORAGES = {
         "OPTIONS": {
             "connection_string": env.str("AZURE_STORAGE_CONNECTION_STRING"),
             "azure_container": env.str("AZURE_STORAGE_CONTAINER", default="media"),
+            # The container stays private: file URLs are signed and expire (read-only links).
+            "expiration_secs": env.int("AZURE_STORAGE_URL_SECONDS", default=3600),
         },
     },
     "staticfiles": STATICFILES_STORAGE_BACKEND,

@@ -120,6 +120,28 @@ TEMPLATES = [
 ]
 
 AUTH_USER_MODEL = "users.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "catalog:product-list"
+LOGOUT_REDIRECT_URL = "catalog:product-list"
+
+# Password-reset mail: printed to the console unless an SMTP server is named
+# (the azure profile needs one); DJANGO_EMAIL_* below.
+EMAIL_HOST = env.str("DJANGO_EMAIL_HOST", default="")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("DJANGO_EMAIL_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=True)
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Polyglot Shop <shop@localhost>")
+# Uploads: a 5 MB avatar fits; a larger request is refused before it is read.
+MAX_UPLOAD_BYTES = 6 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "polyglot_site.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -1,3 +1,4 @@
+from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.stores import stores
@@ -6,7 +7,8 @@ from apps.stores.search import declared_indexes
 
 
 class Command(BaseCommand):
-    help = "Work with the configured stores. 'init' creates every declared container and index."
+    help = ("Work with the configured stores. 'init' creates every declared container and index, and the "
+            "blob containers of the file storages.")
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["init", "show"], help="init: create what is missing; show: list backends")
@@ -23,6 +25,20 @@ class Command(BaseCommand):
             for name in declared_indexes():
                 stores["search"].ensure_index(name)
                 self.stdout.write(f"search: index {name} ready")
+            for alias, container in blob_containers():
+                self.stdout.write(f"files: {alias} storage's container {container} ready")
         except Exception as error:
             raise CommandError(f"Could not initialise the stores: {error}") from error
         self.stdout.write(self.style.SUCCESS("Stores ready."))
+
+
+def blob_containers():
+    """Create the container of each STORAGES alias kept in Azure Blob Storage; yields (alias, container)."""
+    for alias in storages.backends:
+        storage = storages[alias]
+        client = getattr(storage, "client", None)  # django-storages' AzureStorage: a ContainerClient
+        if client is None or not hasattr(client, "create_container"):
+            continue
+        if not client.exists():
+            client.create_container()
+        yield alias, client.container_name
