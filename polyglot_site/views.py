@@ -11,7 +11,7 @@ API_PREFIX = "/api/"
 
 
 def page_not_found(request, exception):
-    """A 404 in JSON under /api/ (an address no route matches), Django's page elsewhere."""
+    """A 404 in JSON under /api/ (an address no route matches), the shop's own page elsewhere."""
     if request.path.startswith(API_PREFIX):
         return JsonResponse({"detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)

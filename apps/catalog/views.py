@@ -1,5 +1,7 @@
 from django.http import HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from apps.sync import consistency
 
@@ -37,4 +39,13 @@ def product_list(request):
 def product_detail(request, slug):
     product = get_object_or_404(Product.objects.active().select_related("category"), slug=slug)
     consistency.remember_seen(request, Product.outbox_aggregate_type, [(product.pk, product.version)])
-    return render(request, "catalog/product_detail.html", {"product": product})
+    return render(request, "catalog/product_detail.html", {"product": product, "back_url": results_page(request)})
+
+
+def results_page(request):
+    """The search results the shopper came from (?back=), if it is one of this site's lists."""
+    back = request.GET.get("back", "")
+    listing = reverse("catalog:product-list")
+    if back.startswith(listing) and len(back) <= 1000 and url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        return back
+    return None
