@@ -6,6 +6,7 @@ from apps.stores.search import index
 from apps.sync.outboxed import OutboxedModel
 
 from .managers import ProductQuerySet
+from .search import SearchDescriptor
 
 
 DESCRIPTION_MAX_LENGTH = 10_000
@@ -58,6 +59,8 @@ class Product(OutboxedModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ProductQuerySet.as_manager()
+    #: The products index: Product.search.query("lamp").filter(category="lighting").facets("category")
+    search = SearchDescriptor()
 
     outbox_aggregate_type = "catalog.product"
     document_container = "products"
@@ -70,6 +73,7 @@ class Product(OutboxedModel):
         index.FilterField("category", facet=True),
         index.FilterField("status", facet=True),
         index.FilterField("price", sortable=True),
+        index.FilterField("created_at", sortable=True),
         # The source version, so reconcile can compare the index with SQL.
         index.FilterField("version"),
     ]
@@ -97,5 +101,6 @@ class Product(OutboxedModel):
             "category_name": self.category.name,
             "price": str(self.price),
             "status": self.status,
+            "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
         }

@@ -31,4 +31,5 @@ class ProductSearchProjector(SearchIndexProjector):
             "category": payload["category"],
             "status": payload["status"],
             "price": float(payload["price"]),
+            "created_at": payload["created_at"],
         }

@@ -5,90 +5,39 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.db.models import Q
 from django.utils.text import slugify
 
-from apps.stores import stores
 from apps.sync.exceptions import RecordGone
 
 from .models import Product
 
-SEARCH_INDEX = Product.search_index_name
-
-
-class SearchHits:
-    """The products matching a search, as a lazy sequence Django's Paginator can page.
-
-    Each page asks the search store for that page only, then loads the
-    products from their home (SQL) in the order of relevance, through
-    ``products``: whatever the index says, a page shows only what the home
-    allows now (a product switched to draft is hidden before the index
-    hears of it). The count stops at the engine's result window, so no page
-    number reaches past it.
-    """
-
-    def __init__(self, text, *, products, where=None, per_page=20):
-        self.text = text
-        self.products = products
-        self.where = where
-        self.per_page = per_page
-        self._total = None
-
-    def _search(self, page):
-        results = stores["search"].search(
-            SEARCH_INDEX, self.text, where=self.where, page=page, page_size=self.per_page
-        )
-        self._total = results.total
-        return results
-
-    def count(self):
-        if self._total is None:
-            self._search(1)
-        window = getattr(stores["search"], "max_result_window", None)
-        if not window:
-            return self._total
-        return min(self._total, window - window % self.per_page)  # whole pages within the window
-
-    def __len__(self):
-        return self.count()
-
-    def __getitem__(self, key):
-        if not isinstance(key, slice):
-            raise TypeError("SearchHits is paged by slices of whole pages.")
-        start = key.start or 0
-        page = start // self.per_page + 1
-        return self.products.in_order_of(self._search(page).ids)
 
 
 SEARCH_PROJECTION = "catalog.product.search"
+PRICE_RANGES = {
+    "under-25": (None, 25), "25-50": (25, 50), "50-100": (50, 100), "100-up": (100, None),
+}
 
 
-def search_products(text, *, per_page=20, active_only=True, source="projection"):
-    """Products for the catalogue page and GET /api/products/: search when ``text``
-    is given, else the active products from SQL by name.
-
-    ``source="home"`` answers a search from SQL instead of the search index
-    (strong reads, or a projection that lags): every word must appear in the
-    name, description or SKU.
-    """
-    text = (text or "").strip()
-    products = Product.objects.select_related("category")
-    if active_only:
-        products = products.active()
-    if not text:
-        return products
-    if source == "home":
-        return search_home(products, text)
-    where = {"status": Product.Status.ACTIVE} if active_only else None
-    return SearchHits(text, products=products, where=where, per_page=per_page)
-
-
-def search_home(products, text):
-    for word in text.split()[:20]:
-        products = products.filter(
-            Q(name__icontains=word) | Q(description__icontains=word) | Q(sku__iexact=word)
-        )
-    return products
+def search_products(text, *, per_page=20, active_only=True, source="projection", category=None, price=None,
+                    sort="relevance"):
+    """Products for the catalogue pages and GET /api/products/: the index's matches for
+    ``text`` (and a category, a price range, a sort), or with no text and no filter the
+    active products from SQL by name. ``source="home"`` answers from SQL instead of the
+    index (strong reads, or a projection that lags)."""
+    search = Product.search.query(text).paged_by(per_page).order_by(sort).facets("category")
+    if not active_only:
+        search = search.including_drafts()
+    if category:
+        search = search.filter(category=category)
+    low, high = PRICE_RANGES.get(price, (None, None))
+    if low is not None:
+        search = search.filter(price__gte=low)
+    if high is not None:
+        search = search.filter(price__lt=high)
+    if source == "home" or not (search.text or search.lookups or sort != "relevance"):
+        return search.from_home()
+    return search
 
 
 def paginate(object_list, page_number, per_page=20):

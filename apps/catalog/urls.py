@@ -6,4 +6,5 @@ app_name = "catalog"
 urlpatterns = [
     path("", views.product_list, name="product-list"),
     path("products/<slug:slug>/", views.product_detail, name="product-detail"),
+    path("category/<slug:category_slug>/", views.product_list, name="category"),
 ]

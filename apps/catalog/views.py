@@ -7,15 +7,15 @@ from apps.sync import consistency
 
 from . import services
 from .forms import SearchForm
-from .models import Product
+from .models import Category, Product
 
 PER_PAGE = 12
 
 
-def product_list(request):
-    """The catalogue: every active product, or the ones matching ?q=."""
+def product_list(request, category_slug=None):
+    """The catalogue: search with facets (category, price), sort and paging; a category's page."""
+    category = get_object_or_404(Category, slug=category_slug) if category_slug else None
     form = SearchForm(request.GET or None)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
     try:
         source = consistency.read_source(request, services.SEARCH_PROJECTION, default=consistency.READ_YOUR_WRITES)
     except consistency.InvalidConsistencyLevel as error:
@@ -23,17 +23,25 @@ def product_list(request):
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
     except consistency.ConsistencyNotAllowed as error:
         return HttpResponseForbidden(str(error), content_type="text/plain; charset=utf-8")
+    choices = form.cleaned_data if form.is_valid() else {}
     if form.is_bound and not form.is_valid():
         products = Product.objects.none()  # say what is wrong; never fall back to "everything"
     else:
-        products = services.search_products(query, per_page=PER_PAGE, source=source)
+        products = services.search_products(
+            choices.get("q", ""), per_page=PER_PAGE, source=source,
+            category=category.slug if category else choices.get("category") or None,
+            price=choices.get("price") or None, sort=choices.get("sort") or "relevance",
+        )
     page = services.paginate(products, request.GET.get("page"), PER_PAGE)
     consistency.remember_seen(request, Product.outbox_aggregate_type, [(p.pk, p.version) for p in page])
-    return render(
-        request,
-        "catalog/product_list.html",
-        {"form": form if form.is_bound else SearchForm(), "query": query, "page_obj": page},
-    )
+    facets = products.facet_counts() if hasattr(products, "facet_counts") else {}
+    names = dict(Category.objects.values_list("slug", "name"))
+    category_counts = [(f["value"], names.get(f["value"], f["value"]), f["count"]) for f in facets.get("category", [])]
+    return render(request, "catalog/product_list.html", {
+        "form": form if form.is_bound else SearchForm(), "query": choices.get("q", ""), "page_obj": page,
+        "category": category, "category_counts": category_counts, "answered_by": source,
+        "categories": Category.objects.all() if category is None and not category_counts else (),
+    })
 
 
 def product_detail(request, slug):
