@@ -38,6 +38,8 @@ run: run-$(PROFILE)
 run-embedded: install
 	POLYGLOT_PROFILE=embedded $(BIN)/python manage.py migrate --noinput
 	POLYGLOT_PROFILE=embedded $(BIN)/python manage.py stores init
+	@# An index left by an older version of the site is rebuilt from SQL (the demo's few products take a moment).
+	POLYGLOT_PROFILE=embedded $(BIN)/python manage.py search_index rebuild
 	POLYGLOT_PROFILE=embedded $(BIN)/python manage.py seed_demo --admin
 	@echo "Serving the shop at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	POLYGLOT_PROFILE=embedded $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

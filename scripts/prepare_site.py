@@ -54,6 +54,8 @@ if __name__ == "__main__":
     create_database_if_missing()
     call_command("migrate", interactive=False, verbosity=1)
     call_command("stores", "init")
+    # An index left by an older version of the site is rebuilt from SQL.
+    call_command("search_index", "rebuild")
     call_command("seed_demo")
     call_command("projections", "reconcile", "--repair")
     create_admin_from_environment()

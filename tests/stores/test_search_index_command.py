@@ -116,3 +116,28 @@ def test_a_model_without_a_search_index_is_a_clear_error():
 def test_the_chunk_size_is_a_whole_number_from_one(size):
     with pytest.raises(CommandError, match="chunk-size"):
         run("update", "--chunk-size", size)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_index_built_from_an_older_definition_is_reported_then_rebuilt_from_its_home(clean_stores):
+    from dataclasses import replace
+
+    from apps.stores.search import declare_index, declared_indexes
+
+    current = declared_indexes()[INDEX]
+    older = replace(current, fields=tuple(f for f in current.fields if f.name != "created_at"))
+    search = clean_stores["search"]
+    search.rebuild(INDEX, [])  # a fresh generation, so the older definition builds its own
+    declare_index(older)
+    try:
+        search.rebuild(INDEX, [])  # the index an older version of the site left
+    finally:
+        declare_index(current)
+    err = io.StringIO()
+
+    call_command("stores", "init", stdout=io.StringIO(), stderr=err)
+    call_command("search_index", "rebuild", stdout=io.StringIO(), stderr=io.StringIO())
+    ProductFactory(name="Upgraded lamp")
+
+    assert "built from another definition" in err.getvalue()
+    assert search.search(INDEX, "upgraded").total == 1

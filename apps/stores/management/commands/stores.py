@@ -2,6 +2,7 @@ from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.stores import stores
+from apps.stores.exceptions import Unavailable
 from apps.stores.documents import declared_containers
 from apps.stores.search import declared_indexes
 
@@ -23,7 +24,12 @@ class Command(BaseCommand):
                 stores["documents"].ensure_container(name)
                 self.stdout.write(f"documents: container {name} ready")
             for name in declared_indexes():
-                stores["search"].ensure_index(name)
+                try:
+                    stores["search"].ensure_index(name)
+                except Unavailable as error:
+                    # Built from an older definition of the index: its home can rebuild it.
+                    self.stderr.write(self.style.WARNING(f"search: index {name}: {error}"))
+                    continue
                 self.stdout.write(f"search: index {name} ready")
             for alias, container in blob_containers():
                 self.stdout.write(f"files: {alias} storage's container {container} ready")
