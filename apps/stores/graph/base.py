@@ -142,6 +142,17 @@ class GraphStore(StoreBackend):
     - A vertex's partition key is set by the upsert that gives one; an upsert
       without ``partition_key`` keeps the stored one (Gremlin fixes it at
       creation, so no backend clears it).
+    - recommendations() bound their fan-out, so a user who follows 500
+      people who each follow 500 costs what one who follows 100 does: the
+      walk leaves from at most ``recommendation_first_hop_limit`` of the
+      start's out-neighbours (the first in id order) and takes at most
+      ``recommendation_second_hop_limit`` of each one's out-neighbours (the
+      first in id order, before the start and what it already links to are
+      left out). Within that bound the ranking is exact. Cutting the first
+      hop samples whom the start follows without regard to the candidates'
+      ids, so the best candidates still rise; the second-hop limit is a
+      guard for vertices that link to thousands, set high because cutting
+      there by id would favour the candidates whose ids sort first.
     - ``shortest_path`` walks breadth first and visits each vertex once, so
       its cost grows with the edges within ``max_depth``, not with the paths;
       among equally short paths it returns the one whose ids, read from the
@@ -158,6 +169,8 @@ class GraphStore(StoreBackend):
     max_offset = 2**31 - 1
     max_ranked = 100
     max_path_depth = 6
+    recommendation_first_hop_limit = 100
+    recommendation_second_hop_limit = 1000
     supports_relabel = True
     supports_atomic_bulk = False
 
@@ -249,7 +262,11 @@ class GraphStore(StoreBackend):
 
         The score is the number of paths ``id -> x -> candidate``; ties go
         to the smaller id. ``id`` itself and the vertices it already links
-        to by ``label`` are never recommended.
+        to by ``label`` (all of them) are never recommended. Only the paths
+        within the fan-out bound count: ``x`` is one of the first
+        ``recommendation_first_hop_limit`` vertices ``id`` links to, and
+        ``candidate`` one of the first ``recommendation_second_hop_limit``
+        vertices ``x`` links to, both in id order.
         """
         check_id(id)
         check_label(label)
@@ -379,6 +396,7 @@ class GraphStore(StoreBackend):
         raise NotImplementedError("subclasses of GraphStore must provide a _common_neighbours() method")
 
     def _recommendations(self, id, label, limit):
+        """Ranked candidates within the fan-out bound (``recommendation_*_hop_limit``)."""
         raise NotImplementedError("subclasses of GraphStore must provide a _recommendations() method")
 
     def _bought_together(self, id, label, limit):

@@ -69,14 +69,28 @@ EDGES_AFTER = (
     "ORDER BY source, target LIMIT ?"
 )
 
-# Two hops along one label, counting paths per candidate. The candidates a
-# vertex already links to (and the vertex itself) are left out.
+# Two hops along one label, counting paths per candidate, within the fan-out
+# bound: the first :first_hop vertices :id links to, each with its first
+# :second_hop links (``last`` is the last of those, NULL when it has fewer;
+# any BLOB sorts after any text, so x'' leaves the range open). The start and
+# every vertex it already links to are left out per candidate, after the
+# grouping, so each is looked up once rather than once per path.
 RECOMMENDATIONS = """
-WITH linked(id) AS (SELECT target FROM edges WHERE source = :id AND label = :label)
+WITH first_hop(id, last) AS (
+    SELECT linked.target, (
+        SELECT further.target FROM edges AS further
+        WHERE further.source = linked.target AND further.label = :label
+        ORDER BY further.target LIMIT 1 OFFSET :second_hop - 1
+    )
+    FROM edges AS linked WHERE linked.source = :id AND linked.label = :label
+    ORDER BY linked.target LIMIT :first_hop
+)
 SELECT hop.target, COUNT(*) AS paths
-FROM linked JOIN edges AS hop ON hop.source = linked.id AND hop.label = :label
-WHERE hop.target != :id AND hop.target NOT IN linked
+FROM first_hop JOIN edges AS hop
+    ON hop.source = first_hop.id AND hop.label = :label AND hop.target <= coalesce(first_hop.last, x'')
 GROUP BY hop.target
+HAVING hop.target != :id
+    AND hop.target NOT IN (SELECT target FROM edges WHERE source = :id AND label = :label)
 ORDER BY paths DESC, hop.target
 LIMIT :limit
 """
@@ -262,7 +276,11 @@ class SQLiteGraphStore(GraphStore):
         )
 
     def _recommendations(self, id, label, limit):
-        return self._ranked(RECOMMENDATIONS, {"id": id, "label": label, "limit": limit})
+        return self._ranked(RECOMMENDATIONS, {
+            "id": id, "label": label, "limit": limit,
+            "first_hop": self.recommendation_first_hop_limit,
+            "second_hop": self.recommendation_second_hop_limit,
+        })
 
     def _bought_together(self, id, label, limit):
         return self._ranked(BOUGHT_TOGETHER, {"id": id, "label": label, "limit": limit})
