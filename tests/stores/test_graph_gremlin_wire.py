@@ -506,7 +506,7 @@ def test_recommendations_rank_on_the_server_then_read_the_vertices(server, store
          ".local(out(elabel).order().by(id, incr).limit(secondHop))"
          ".where(neq('start')).where(without('linked'))"
          ".groupCount().by(id).unfold().order().by(values, decr).by(keys, incr).limit(top)",
-         {"vid": "user:me", "elabel": "follows", "top": 3, "firstHop": 100, "secondHop": 1000}),
+         {"vid": "user:me", "elabel": "follows", "top": 3, "firstHop": 64, "secondHop": 1000}),
         ("g.V().hasId(within(vids))", {"vids": ["user:x", "user:y", "user:z"]}),
     ]
     assert ranked == [
