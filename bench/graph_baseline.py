@@ -42,7 +42,9 @@ WHERE a.follower = :a AND a.followee NOT IN (:a, :b)
 ORDER BY a.followee LIMIT :limit
 """
 # The first :first_hop followees, each with its first :second_hop followees
-# (``last`` is the last of those, NULL when there are fewer).
+# (``last`` is the last of those, NULL when there are fewer); the user and
+# whom they follow are left out of the best :limit + 1 + (how many they follow)
+# candidates only, which hold the best :limit of the others.
 RECOMMENDATIONS = """
 WITH first_hop(id, last) AS (
     SELECT f.followee, (
@@ -50,13 +52,16 @@ WITH first_hop(id, last) AS (
         ORDER BY s.followee LIMIT 1 OFFSET :second_hop - 1
     )
     FROM follows AS f WHERE f.follower = :user ORDER BY f.followee LIMIT :first_hop
-), ranked(id, paths) AS (
+), best(id, paths) AS (
     SELECT hop.followee, COUNT(*) FROM first_hop
     JOIN follows AS hop ON hop.follower = first_hop.id AND hop.followee <= coalesce(first_hop.last, :max_key)
     GROUP BY hop.followee
-    HAVING hop.followee != :user
-        AND hop.followee NOT IN (SELECT followee FROM follows WHERE follower = :user)
-    ORDER BY 2 DESC, 1 LIMIT :limit
+    ORDER BY 2 DESC, 1
+    LIMIT :limit + 1 + (SELECT COUNT(*) FROM follows WHERE follower = :user)
+), ranked(id, paths) AS (
+    SELECT id, paths FROM best
+    WHERE id != :user AND id NOT IN (SELECT followee FROM follows WHERE follower = :user)
+    ORDER BY paths DESC, id LIMIT :limit
 )
 SELECT u.id, u.handle, ranked.paths FROM ranked JOIN users AS u USING (id) ORDER BY ranked.paths DESC, u.id
 """

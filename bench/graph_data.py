@@ -113,6 +113,7 @@ def describe(graph):
         "out_degree": f"about D / rank^{OUT_DEGREE_EXPONENT} x log-normal(sigma {OUT_DEGREE_NOISE}), "
         f"1 to {MAX_OUT_DEGREE}",
         "median_out_degree": statistics.median(out_degree),
+        "mean_out_degree": round(statistics.fmean(out_degree), 1),
         "max_out_degree": max(out_degree),
         "max_in_degree": max(graph.in_degree),
         "out_degree_in_popularity_order": "rising: the top 1% by in-degree follow "

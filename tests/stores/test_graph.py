@@ -537,6 +537,23 @@ def test_recommendations_for_a_missing_vertex_are_none(graph):
     assert graph.recommendations("nobody", label="follows") == []
 
 
+def test_recommendations_reach_past_every_better_candidate_already_followed(graph):
+    # Given me follows a, b, c, d, who all follow each other, me and x; only a follows y
+    followed = ["a", "b", "c", "d"]
+    graph.bulk_upsert_vertices((id, "user") for id in ["me", *followed, "x", "y"])
+    graph.bulk_upsert_edges([
+        *(("me", "follows", id) for id in followed),
+        *((id, "follows", other) for id in followed for other in [*followed, "me", "x"] if other != id),
+        ("a", "follows", "y"),
+    ])
+
+    # When: me and a-d outrank y, and are left out
+    ranked = graph.recommendations("me", label="follows", limit=2)
+
+    # Then
+    assert [(r.vertex.id, r.score) for r in ranked] == [("x", 4), ("y", 1)]
+
+
 def test_recommendations_count_only_the_paths_within_the_fan_out_bound(follows):
     # Given a bound of two first hops (a and b, not c) and three second hops each (c, me, x)
     follows.recommendation_first_hop_limit = 2

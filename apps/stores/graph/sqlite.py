@@ -73,8 +73,9 @@ EDGES_AFTER = (
 # bound: the first :first_hop vertices :id links to, each with its first
 # :second_hop links (``last`` is the last of those, NULL when it has fewer;
 # any BLOB sorts after any text, so x'' leaves the range open). The start and
-# every vertex it already links to are left out per candidate, after the
-# grouping, so each is looked up once rather than once per path.
+# the vertices it already links to are left out last, from the best
+# :limit + 1 + (how many it links to) candidates, which hold the best :limit
+# of the others: one lookup each, not one per candidate reached.
 RECOMMENDATIONS = """
 WITH first_hop(id, last) AS (
     SELECT linked.target, (
@@ -84,14 +85,16 @@ WITH first_hop(id, last) AS (
     )
     FROM edges AS linked WHERE linked.source = :id AND linked.label = :label
     ORDER BY linked.target LIMIT :first_hop
+), best(id, paths) AS (
+    SELECT hop.target, COUNT(*) FROM first_hop JOIN edges AS hop
+        ON hop.source = first_hop.id AND hop.label = :label AND hop.target <= coalesce(first_hop.last, x'')
+    GROUP BY hop.target
+    ORDER BY 2 DESC, 1
+    LIMIT :limit + 1 + (SELECT COUNT(*) FROM edges WHERE source = :id AND label = :label)
 )
-SELECT hop.target, COUNT(*) AS paths
-FROM first_hop JOIN edges AS hop
-    ON hop.source = first_hop.id AND hop.label = :label AND hop.target <= coalesce(first_hop.last, x'')
-GROUP BY hop.target
-HAVING hop.target != :id
-    AND hop.target NOT IN (SELECT target FROM edges WHERE source = :id AND label = :label)
-ORDER BY paths DESC, hop.target
+SELECT id, paths FROM best
+WHERE id != :id AND id NOT IN (SELECT target FROM edges WHERE source = :id AND label = :label)
+ORDER BY paths DESC, id
 LIMIT :limit
 """
 # The other vertices linked from those linking to :id (edges are unique, so
