@@ -153,7 +153,7 @@ class GraphStore(StoreBackend):
       exact, and the exclusion covers every vertex the start links to, in
       the bound or not. Cutting the first hop samples whom the start follows
       without regard to the candidates' ids, so the best candidates still
-      rise (in the graph bench, 80-93% of the exact top 10 of heavy users);
+      rise (in the full graph bench, 80-93% of the exact top 10 of heavy users);
       the second-hop limit only guards against vertices linking to
       thousands, and is set high because a cut there by id would favour
       the candidates whose ids sort first.
