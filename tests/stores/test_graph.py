@@ -537,6 +537,69 @@ def test_recommendations_for_a_missing_vertex_are_none(graph):
     assert graph.recommendations("nobody", label="follows") == []
 
 
+def test_recommendations_reach_past_every_better_candidate_already_followed(graph):
+    # Given me follows a, b, c, d, who all follow each other, me and x; only a follows y
+    followed = ["a", "b", "c", "d"]
+    graph.bulk_upsert_vertices((id, "user") for id in ["me", *followed, "x", "y"])
+    graph.bulk_upsert_edges([
+        *(("me", "follows", id) for id in followed),
+        *((id, "follows", other) for id in followed for other in [*followed, "me", "x"] if other != id),
+        ("a", "follows", "y"),
+    ])
+
+    # When: me and a-d outrank y, and are left out
+    ranked = graph.recommendations("me", label="follows", limit=2)
+
+    # Then
+    assert [(r.vertex.id, r.score) for r in ranked] == [("x", 4), ("y", 1)]
+
+
+def test_recommendations_count_only_the_paths_within_the_fan_out_bound(follows):
+    # Given a bound of two first hops (a and b, not c) and three second hops each (c, me, x)
+    follows.recommendation_first_hop_limit = 2
+    follows.recommendation_second_hop_limit = 3
+
+    # When
+    ranked = follows.recommendations("me", label="follows")
+
+    # Then x is reached twice; y and z lie past a's and b's first three links, w only past c
+    assert [(r.vertex.id, r.score) for r in ranked] == [("x", 2)]
+
+
+@pytest.fixture
+def huge_fan_out(graph):
+    """me follows 20 more than the first-hop limit (f000...) and zed; f000 alone links to 5 more than
+    the second-hop limit (c0000...), then to pop and half; every f within the bound follows pop,
+    the first half of them half; the 20 past the bound follow late and half; ten follow zed."""
+    first, second = graph.recommendation_first_hop_limit, graph.recommendation_second_hop_limit
+    followed = [f"f{n:03}" for n in range(first + 20)]
+    within, past = followed[:first], followed[first:]
+    far = [f"c{n:04}" for n in range(second + 5)]
+    graph.bulk_upsert_vertices((id, "user") for id in ["me", "pop", "half", "late", "zed", *followed, *far])
+    graph.bulk_upsert_edges([
+        *(("me", "follows", id) for id in [*followed, "zed"]),
+        *(("f000", "follows", id) for id in far),
+        *((id, "follows", "pop") for id in within),
+        *((id, "follows", "half") for id in within[: first // 2] + past),
+        *((id, "follows", "late") for id in past),
+        *((id, "follows", "zed") for id in within[1:11]),
+    ])
+    return graph
+
+
+def test_recommendations_for_a_huge_fan_out_rank_exactly_within_the_bound(huge_fan_out):
+    first = huge_fan_out.recommendation_first_hop_limit
+
+    ranked = huge_fan_out.recommendations("me", label="follows", limit=100)
+
+    # f000's links to pop and half come after its first second-hop-limit ones, so they do not count;
+    # late is reached only past the first hop; zed is already followed, though past the first hop.
+    scores = [(r.vertex.id, r.score) for r in ranked]
+    assert scores[:3] == [("pop", first - 1), ("half", first // 2 - 1), ("c0000", 1)]
+    assert [id for id, _ in scores[2:]] == [f"c{n:04}" for n in range(98)]
+    assert {"late", "zed", "me"}.isdisjoint(id for id, _ in scores)
+
+
 # -- bought together --------------------------------------------------------------
 @pytest.fixture
 def purchases(graph):

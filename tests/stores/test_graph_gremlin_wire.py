@@ -501,10 +501,12 @@ def test_recommendations_rank_on_the_server_then_read_the_vertices(server, store
     ranked = store.recommendations("user:me", label="follows", limit=3)
 
     assert server.sent == [
-        ("g.V(vid).as('start').out(elabel).fold().as('linked').unfold()"
-         ".out(elabel).where(neq('start')).where(without('linked'))"
+        ("g.V(vid).as('start').out(elabel).fold().as('linked')"
+         ".unfold().order().by(id, incr).limit(firstHop)"
+         ".local(out(elabel).order().by(id, incr).limit(secondHop))"
+         ".where(neq('start')).where(without('linked'))"
          ".groupCount().by(id).unfold().order().by(values, decr).by(keys, incr).limit(top)",
-         {"vid": "user:me", "elabel": "follows", "top": 3}),
+         {"vid": "user:me", "elabel": "follows", "top": 3, "firstHop": 64, "secondHop": 1000}),
         ("g.V().hasId(within(vids))", {"vids": ["user:x", "user:y", "user:z"]}),
     ]
     assert ranked == [
@@ -512,6 +514,17 @@ def test_recommendations_rank_on_the_server_then_read_the_vertices(server, store
         Ranked(Vertex("user:y", "user"), 2),
         Ranked(Vertex("user:z", "user"), 2),
     ]
+
+
+def test_the_recommendation_fan_out_bound_travels_in_the_bindings(server, store):
+    store.recommendation_first_hop_limit, store.recommendation_second_hop_limit = 7, 9
+    server.answer(ok())
+
+    store.recommendations("user:me", label="follows")
+
+    [(script, bindings)] = server.sent
+    assert script == gremlin.RECOMMENDATIONS
+    assert (bindings["firstHop"], bindings["secondHop"]) == (7, 9)
 
 
 def test_a_recommended_vertex_removed_meanwhile_is_left_out(server, store):

@@ -142,6 +142,21 @@ class GraphStore(StoreBackend):
     - A vertex's partition key is set by the upsert that gives one; an upsert
       without ``partition_key`` keeps the stored one (Gremlin fixes it at
       creation, so no backend clears it).
+    - recommendations() bound their fan-out, so one call costs at most
+      ``recommendation_first_hop_limit * recommendation_second_hop_limit``
+      paths, whoever asks: the walk leaves from at most
+      ``recommendation_first_hop_limit`` (64) of the start's out-neighbours,
+      the first in id order, and takes at most
+      ``recommendation_second_hop_limit`` (1000) of each one's
+      out-neighbours, the first in id order, before the start and what it
+      already links to are left out. Within that bound the ranking is
+      exact, and the exclusion covers every vertex the start links to, in
+      the bound or not. Cutting the first hop samples whom the start follows
+      without regard to the candidates' ids, so the best candidates still
+      rise (in the full graph bench, 80-93% of the exact top 10 of heavy users);
+      the second-hop limit only guards against vertices linking to
+      thousands, and is set high because a cut there by id would favour
+      the candidates whose ids sort first.
     - ``shortest_path`` walks breadth first and visits each vertex once, so
       its cost grows with the edges within ``max_depth``, not with the paths;
       among equally short paths it returns the one whose ids, read from the
@@ -158,6 +173,8 @@ class GraphStore(StoreBackend):
     max_offset = 2**31 - 1
     max_ranked = 100
     max_path_depth = 6
+    recommendation_first_hop_limit = 64
+    recommendation_second_hop_limit = 1000
     supports_relabel = True
     supports_atomic_bulk = False
 
@@ -249,7 +266,11 @@ class GraphStore(StoreBackend):
 
         The score is the number of paths ``id -> x -> candidate``; ties go
         to the smaller id. ``id`` itself and the vertices it already links
-        to by ``label`` are never recommended.
+        to by ``label`` (all of them) are never recommended. Only the paths
+        within the fan-out bound count: ``x`` is one of the first
+        ``recommendation_first_hop_limit`` vertices ``id`` links to, and
+        ``candidate`` one of the first ``recommendation_second_hop_limit``
+        vertices ``x`` links to, both in id order.
         """
         check_id(id)
         check_label(label)
@@ -379,6 +400,7 @@ class GraphStore(StoreBackend):
         raise NotImplementedError("subclasses of GraphStore must provide a _common_neighbours() method")
 
     def _recommendations(self, id, label, limit):
+        """Ranked candidates within the fan-out bound (``recommendation_*_hop_limit``)."""
         raise NotImplementedError("subclasses of GraphStore must provide a _recommendations() method")
 
     def _bought_together(self, id, label, limit):

@@ -76,11 +76,15 @@ EDGES = "g.E().hasLabel(elabel)" + EDGE_MAP
 EDGES_AFTER = "g.E().hasLabel(elabel).has(id, gt(after))" + EDGE_MAP
 DROP_VERTICES = "g.V().limit(batch).drop()"
 ANY_VERTEX = "g.V().limit(1).count()"
-# Candidates two hops away, minus the start and what it already links to, as
-# {id: paths} entries, best first, ties by id.
+# Candidates two hops away within the fan-out bound (GraphStore's docstring):
+# the first firstHop vertices the start links to, by id, each with its first
+# secondHop links, by id; minus the start and everything it already links to,
+# as {id: paths} entries, best first, ties by id.
 RECOMMENDATIONS = (
-    "g.V(vid).as('start').out(elabel).fold().as('linked').unfold()"
-    ".out(elabel).where(neq('start')).where(without('linked'))"
+    "g.V(vid).as('start').out(elabel).fold().as('linked')"
+    ".unfold().order().by(id, incr).limit(firstHop)"
+    ".local(out(elabel).order().by(id, incr).limit(secondHop))"
+    ".where(neq('start')).where(without('linked'))"
     ".groupCount().by(id).unfold().order().by(values, decr).by(keys, incr).limit(top)"
 )
 BOUGHT_TOGETHER = (
@@ -456,7 +460,11 @@ class GremlinGraphStore(GraphStore):
         return [self._vertex(item) for item in found]
 
     def _recommendations(self, id, label, limit):
-        return self._ranked(RECOMMENDATIONS, {"vid": id, "elabel": label, "top": limit})
+        return self._ranked(RECOMMENDATIONS, {
+            "vid": id, "elabel": label, "top": limit,
+            "firstHop": self.recommendation_first_hop_limit,
+            "secondHop": self.recommendation_second_hop_limit,
+        })
 
     def _bought_together(self, id, label, limit):
         return self._ranked(BOUGHT_TOGETHER, {"vid": id, "elabel": label, "top": limit})

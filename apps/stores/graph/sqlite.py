@@ -69,15 +69,32 @@ EDGES_AFTER = (
     "ORDER BY source, target LIMIT ?"
 )
 
-# Two hops along one label, counting paths per candidate. The candidates a
-# vertex already links to (and the vertex itself) are left out.
+# Two hops along one label, counting paths per candidate, within the fan-out
+# bound: the first :first_hop vertices :id links to, each with its first
+# :second_hop links (``last`` is the last of those, NULL when it has fewer;
+# any BLOB sorts after any text, so x'' leaves the range open). The start and
+# the vertices it already links to are left out last, from the best
+# :limit + 1 + (how many it links to) candidates, which hold the best :limit
+# of the others: one lookup each, not one per candidate reached.
 RECOMMENDATIONS = """
-WITH linked(id) AS (SELECT target FROM edges WHERE source = :id AND label = :label)
-SELECT hop.target, COUNT(*) AS paths
-FROM linked JOIN edges AS hop ON hop.source = linked.id AND hop.label = :label
-WHERE hop.target != :id AND hop.target NOT IN linked
-GROUP BY hop.target
-ORDER BY paths DESC, hop.target
+WITH first_hop(id, last) AS (
+    SELECT linked.target, (
+        SELECT further.target FROM edges AS further
+        WHERE further.source = linked.target AND further.label = :label
+        ORDER BY further.target LIMIT 1 OFFSET :second_hop - 1
+    )
+    FROM edges AS linked WHERE linked.source = :id AND linked.label = :label
+    ORDER BY linked.target LIMIT :first_hop
+), best(id, paths) AS (
+    SELECT hop.target, COUNT(*) FROM first_hop JOIN edges AS hop
+        ON hop.source = first_hop.id AND hop.label = :label AND hop.target <= coalesce(first_hop.last, x'')
+    GROUP BY hop.target
+    ORDER BY 2 DESC, 1
+    LIMIT :limit + 1 + (SELECT COUNT(*) FROM edges WHERE source = :id AND label = :label)
+)
+SELECT id, paths FROM best
+WHERE id != :id AND id NOT IN (SELECT target FROM edges WHERE source = :id AND label = :label)
+ORDER BY paths DESC, id
 LIMIT :limit
 """
 # The other vertices linked from those linking to :id (edges are unique, so
@@ -262,7 +279,11 @@ class SQLiteGraphStore(GraphStore):
         )
 
     def _recommendations(self, id, label, limit):
-        return self._ranked(RECOMMENDATIONS, {"id": id, "label": label, "limit": limit})
+        return self._ranked(RECOMMENDATIONS, {
+            "id": id, "label": label, "limit": limit,
+            "first_hop": self.recommendation_first_hop_limit,
+            "second_hop": self.recommendation_second_hop_limit,
+        })
 
     def _bought_together(self, id, label, limit):
         return self._ranked(BOUGHT_TOGETHER, {"id": id, "label": label, "limit": limit})
