@@ -209,7 +209,12 @@ def apply_patch(document, operations):
     an array, removing a field that is absent); the caller then writes
     nothing. Values are copied in, so the caller's operations never change.
     """
-    document = json.loads(json.dumps(document))
+    return apply_patch_in_place(json.loads(json.dumps(document)), operations)
+
+
+def apply_patch_in_place(document, operations):
+    """apply_patch() on a document the caller owns and gives up, such as one just parsed from JSON:
+    it is changed in place (and may be half changed when InvalidQuery is raised), not copied first."""
     for operation in operations:
         parent = document
         for name in operation.path[:-1]:

@@ -7,21 +7,22 @@ nothing. Filters compile to SQL in which every value and every JSON path is a
 the same JSON type, so the number 10 does not match the string "10".
 """
 import json
+import os
 import sqlite3
 import threading
 import time
-import uuid
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
 from ..exceptions import Conflict, NotFound, PreconditionFailed, Unavailable
+from ..metrics import timed
 from ..options import path, seconds
 from ..query import Q
 from ..paging import Page, decode_continuation, encode_continuation, fingerprint
 from .base import (
     DocumentStore,
-    apply_patch,
+    apply_patch_in_place,
     batch_error,
     checked_condition,
 )
@@ -61,9 +62,18 @@ TYPE_RANK = (
 
 def partition_column(value):
     """The partition key as JSON text, so 5 and "5" stay apart and 5.0 equals 5."""
+    if isinstance(value, str):
+        return encode_json_string(value)  # what json.dumps() calls, without its per-call set-up
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return json.dumps(value)
+
+
+encode_json_string = json.encoder.encode_basestring_ascii
+
+
+def new_etag():
+    return os.urandom(16).hex()
 
 
 def json_path(path):
@@ -134,7 +144,20 @@ def compile_order(order, params):
 
 
 def stored(document, etag, ts):
-    return {**document, "_etag": etag, "_ts": ts}
+    """The document as a call returns it; ``document`` is the store's own copy, given the store's keys."""
+    document["_etag"], document["_ts"] = etag, ts
+    return document
+
+
+class timed_sqlite(timed):
+    """The contract's timer, which also reports a lock held past the timeout (or a broken file) as
+    Unavailable. A class rather than a generator context manager: it wraps every call."""
+
+    def __exit__(self, exc_type, exc, tb):
+        super().__exit__(exc_type, exc, tb)
+        if isinstance(exc, sqlite3.OperationalError):
+            raise Unavailable(f"The document store {self.store.path} is unavailable: {exc}") from exc
+        return False
 
 
 class SQLiteDocumentStore(DocumentStore):
@@ -157,14 +180,9 @@ class SQLiteDocumentStore(DocumentStore):
         super().__init__(alias, **options)
         self.path = str(self.options["path"])
 
-    @contextmanager
     def _timed(self, operation, container):
         """Every call, timed; a lock held past the timeout (or a broken file) is Unavailable."""
-        try:
-            with super()._timed(operation, container):
-                yield
-        except sqlite3.OperationalError as e:
-            raise Unavailable(f"The document store {self.path} is unavailable: {e}") from e
+        return timed_sqlite(self, operation, container.name)
 
     # -- connections ------------------------------------------------------
     @cached_property
@@ -236,7 +254,10 @@ class SQLiteDocumentStore(DocumentStore):
 
     def _upsert(self, container, document, partition_key, if_match):
         if if_match is None:
-            return self._bulk_upsert(container, [(document, partition_key)])[0]
+            # One statement is atomic on its own: no explicit transaction to open and commit.
+            etag, ts = new_etag(), int(time.time())
+            self._db().execute(UPSERT, self._row(container, document, partition_key, etag, ts))
+            return stored(document, etag, ts)
         with self._transaction() as db:
             return self._conditional_write(db, container, document, partition_key, if_match, must_exist=False)
 
@@ -264,7 +285,7 @@ class SQLiteDocumentStore(DocumentStore):
         return results
 
     def _bulk_upsert(self, container, pairs):
-        etag_ts = [(uuid.uuid4().hex, int(time.time())) for _ in pairs]
+        etag_ts = [(new_etag(), int(time.time())) for _ in pairs]
         rows = [self._row(container, doc, pk, etag, ts) for (doc, pk), (etag, ts) in zip(pairs, etag_ts)]
         with self._transaction() as db:
             db.executemany(UPSERT, rows)
@@ -283,7 +304,7 @@ class SQLiteDocumentStore(DocumentStore):
         )
 
     def _insert(self, db, container, document, partition_key):
-        etag, ts = uuid.uuid4().hex, int(time.time())
+        etag, ts = new_etag(), int(time.time())
         try:
             db.execute(INSERT, self._row(container, document, partition_key, etag, ts))
         except sqlite3.IntegrityError:
@@ -294,20 +315,21 @@ class SQLiteDocumentStore(DocumentStore):
 
     def _delete_row(self, db, container, id, partition_key, if_match):
         key = (container.name, partition_column(partition_key), id)
-        self._check_precondition(db, container, key, if_match, must_exist=True)
+        self._check_precondition(container, key, self._stored_etag(db, key), if_match, must_exist=True)
         db.execute(f"DELETE FROM documents WHERE {KEY}", key)
 
     def _conditional_write(self, db, container, document, partition_key, if_match, must_exist):
         # As in Cosmos DB, the precondition applies to a stored document; a missing one is created.
-        etag, ts = uuid.uuid4().hex, int(time.time())
+        etag, ts = new_etag(), int(time.time())
         row = self._row(container, document, partition_key, etag, ts)
-        self._check_precondition(db, container, row[:3], if_match, must_exist)
+        self._check_precondition(container, row[:3], self._stored_etag(db, row[:3]), if_match, must_exist)
         db.execute(UPSERT, row)
         return stored(document, etag, ts)
 
     def _patch_row(self, db, container, id, partition_key, operations, condition, if_match):
         key = (container.name, partition_column(partition_key), id)
-        self._check_precondition(db, container, key, if_match, must_exist=True)
+        found = db.execute(f"SELECT body, etag FROM documents WHERE {KEY}", key).fetchone()
+        self._check_precondition(container, key, found and found[1], if_match, must_exist=True)
         if condition is not None:
             # The condition compiles as a query's filter does, so it matches exactly what a query would.
             params = list(key)
@@ -316,17 +338,20 @@ class SQLiteDocumentStore(DocumentStore):
                 raise PreconditionFailed(
                     f"The {container.name} document {id!r} does not meet the patch condition {condition!r}."
                 )
-        body = db.execute(f"SELECT body FROM documents WHERE {KEY}", key).fetchone()[0]
-        document = apply_patch(json.loads(body), operations)
-        etag, ts = uuid.uuid4().hex, int(time.time())
+        document = apply_patch_in_place(json.loads(found[0]), operations)
+        etag, ts = new_etag(), int(time.time())
         db.execute(UPSERT, self._row(container, document, partition_key, etag, ts))
         return stored(document, etag, ts)
 
-    def _check_precondition(self, db, container, key, if_match, must_exist):
+    def _stored_etag(self, db, key):
         found = db.execute(f"SELECT etag FROM documents WHERE {KEY}", key).fetchone()
-        if found is None and must_exist:
+        return found and found[0]
+
+    def _check_precondition(self, container, key, etag, if_match, must_exist):
+        """NotFound or PreconditionFailed for the stored ``etag`` (None when no document is stored)."""
+        if etag is None and must_exist:
             raise NotFound(f"No {container.name} document {key[2]!r} in partition {key[1]}.")
-        if found is not None and if_match is not None and found[0] != if_match:
+        if etag is not None and if_match is not None and etag != if_match:
             raise PreconditionFailed(
                 f"The {container.name} document {key[2]!r} has changed since it was read."
             )
