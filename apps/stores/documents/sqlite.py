@@ -2,9 +2,13 @@
 
 One table holds all documents, keyed by (container, partition key, id); a
 container exists as soon as it holds a document, so "creating" one costs
-nothing. Filters compile to SQL in which every value and every JSON path is a
-``?`` parameter. Comparisons follow Cosmos DB: a value only matches a field of
-the same JSON type, so the number 10 does not match the string "10".
+nothing but the indexes it declares: one on ``json_extract(body, '$.field')``
+per field. Filters compile to SQL in which every value is a ``?`` parameter;
+JSON paths are SQL string constants, so that SQLite matches them with those
+indexes (it matches an expression index only to the same constant), written
+from field names that are letters, digits and ``_`` only, checked again here.
+Comparisons follow Cosmos DB: a value only matches a field of the same JSON
+type, so the number 10 does not match the string "10".
 """
 import json
 import os
@@ -18,7 +22,8 @@ from pathlib import Path
 from ..exceptions import Conflict, NotFound, PreconditionFailed, Unavailable
 from ..metrics import timed
 from ..options import path, seconds
-from ..query import Q
+from ..exceptions import InvalidQuery
+from ..query import FIELD_SEGMENT, Q
 from ..paging import Page, decode_continuation, encode_continuation, fingerprint
 from .base import (
     DocumentStore,
@@ -53,7 +58,7 @@ BOOLEAN_TYPES = "('true', 'false')"
 COMPARISONS = {"eq": "=", "ne": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 # Cosmos DB's order across types: undefined, null, booleans, numbers, strings, arrays, objects.
 TYPE_RANK = (
-    "CASE json_type(body, ?) WHEN 'null' THEN 1 WHEN 'false' THEN 2 WHEN 'true' THEN 2 "
+    "CASE json_type(body, {path}) WHEN 'null' THEN 1 WHEN 'false' THEN 2 WHEN 'true' THEN 2 "
     "WHEN 'integer' THEN 3 WHEN 'real' THEN 3 WHEN 'text' THEN 4 WHEN 'array' THEN 5 "
     "WHEN 'object' THEN 6 ELSE 0 END"
 )
@@ -77,8 +82,16 @@ def new_etag():
 
 
 def json_path(path):
-    # Segments were checked against FIELD_SEGMENT; the path still travels as a parameter.
-    return "$." + ".".join(path)
+    """The JSON path of a field as an SQL string constant, e.g. ``'$.stock.count'``."""
+    # Callers pass checked paths; checked again because this text goes into the SQL itself.
+    if not path or not all(isinstance(part, str) and FIELD_SEGMENT.match(part) for part in path):
+        raise InvalidQuery(f"{path!r} is not a field path (letters, digits and _ only).")
+    return "'$." + ".".join(path) + "'"
+
+
+def index_name(container, path):
+    # Container names are a-z, 0-9, _ and -, fields letters, digits and _: nothing to escape in quotes.
+    return f'"documents_{container.name}_{"__".join(path)}"'
 
 
 def value_types(value):
@@ -93,11 +106,11 @@ def compile_comparison(path, op, value, params):
     if value is None:
         # JSON null only equals null; json_extract() turns it into SQL NULL, so test the type.
         if op in ("eq", "lte", "gte"):
-            params.append(path)
-            return "json_type(body, ?) = 'null'"
+            return f"json_type(body, {path}) = 'null'"
         return "0"
-    params.extend((path, path, value))
-    return f"(json_type(body, ?) IN {value_types(value)} AND json_extract(body, ?) {COMPARISONS[op]} ?)"
+    params.append(value)
+    types, comparison = value_types(value), COMPARISONS[op]
+    return f"(json_type(body, {path}) IN {types} AND json_extract(body, {path}) {comparison} ?)"
 
 
 def compile_condition(condition, params):
@@ -109,18 +122,17 @@ def compile_condition(condition, params):
         return "(" + " OR ".join(compile_comparison(path, "eq", v, params) for v in value) + ")"
     if op == "contains":
         # A substring of a string, or an element of an array, as CONTAINS/ARRAY_CONTAINS in Cosmos DB.
-        params.extend((path, path, value, path, path, value))
+        params.extend((value, value))
         return (
-            "((json_type(body, ?) = 'text' AND instr(json_extract(body, ?), ?) > 0) OR "
-            "(json_type(body, ?) = 'array' AND EXISTS (SELECT 1 FROM json_each(body, ?) AS element "
-            "WHERE element.type = 'text' AND element.value = ?)))"
+            f"((json_type(body, {path}) = 'text' AND instr(json_extract(body, {path}), ?) > 0) OR "
+            f"(json_type(body, {path}) = 'array' AND EXISTS (SELECT 1 FROM json_each(body, {path}) "
+            "AS element WHERE element.type = 'text' AND element.value = ?)))"
         )
     if op == "startswith":
         # substr() rather than LIKE, whose % and _ would be wildcards inside the value.
-        params.extend((path, path, value, value))
-        return "(json_type(body, ?) = 'text' AND substr(json_extract(body, ?), 1, length(?)) = ?)"
-    params.append(path)
-    return "json_type(body, ?) IS NOT NULL" if value else "json_type(body, ?) IS NULL"
+        params.extend((value, value))
+        return f"(json_type(body, {path}) = 'text' AND substr(json_extract(body, {path}), 1, length(?)) = ?)"
+    return f"json_type(body, {path}) IS NOT NULL" if value else f"json_type(body, {path}) IS NULL"
 
 
 def compile_filter(node, params):
@@ -133,12 +145,12 @@ def compile_filter(node, params):
     return "(" + (" AND " if node.connector == Q.AND else " OR ").join(parts) + ")"
 
 
-def compile_order(order, params):
+def compile_order(order):
     terms = []
     for path, descending in order:
         direction = " DESC" if descending else ""
-        params.extend((json_path(path), json_path(path)))
-        terms += [TYPE_RANK + direction, "json_extract(body, ?)" + direction]
+        field = json_path(path)
+        terms += [TYPE_RANK.format(path=field) + direction, f"json_extract(body, {field})" + direction]
     # id then partition: a total order, so offsets page without gaps or repeats.
     return " ORDER BY " + ", ".join(terms + ["id", "partition_key"])
 
@@ -236,10 +248,21 @@ class SQLiteDocumentStore(DocumentStore):
 
     # -- containers -------------------------------------------------------
     def _ensure_container(self, container):
-        self._db()  # the table holds every container; connecting creates it
+        # The table holds every container (connecting creates it); a container adds only its indexes,
+        # each ending in the default order of a query (id, partition), so an equality filter on the
+        # field needs no sort.
+        db = self._db()
+        for path in container.index_paths:
+            db.execute(
+                f"CREATE INDEX IF NOT EXISTS {index_name(container, path)} "
+                f"ON documents (container, json_extract(body, {json_path(path)}), id, partition_key)"
+            )
 
     def _delete_container(self, container):
-        self._db().execute("DELETE FROM documents WHERE container = ?", (container.name,))
+        db = self._db()
+        db.execute("DELETE FROM documents WHERE container = ?", (container.name,))
+        for path in container.index_paths:
+            db.execute(f"DROP INDEX IF EXISTS {index_name(container, path)}")
 
     # -- items ------------------------------------------------------------
     def _get(self, container, id, partition_key):
@@ -374,7 +397,7 @@ class SQLiteDocumentStore(DocumentStore):
 
     def _query(self, container, where, partition_key, order, limit, continuation):
         sql, params = self._where(container, where, partition_key)
-        sql = "SELECT body, etag, ts FROM documents" + sql + compile_order(order, params)
+        sql = "SELECT body, etag, ts FROM documents" + sql + compile_order(order)
         query = fingerprint(sql, params)
         offset = 0 if continuation is None else decode_continuation(continuation, query, int)
         # One row more than asked tells whether another page exists.
