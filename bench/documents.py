@@ -30,7 +30,10 @@ The baselines, and why each is the strongest a skilled user would write:
   synchronous=NORMAL as the store uses. Indexes are what a skilled user adds
   first, and the generated columns keep them in step with the JSON; the
   baseline pays their upkeep on every write. It reads one row past the page,
-  as the store does to know whether another page exists.
+  as the store does to know whether another page exists. The store's container
+  declares indexes on the same two fields (``indexes=("price",
+  "attributes__colour")``), as a site container declares what it filters on;
+  its indexes are one field each, as the contract offers.
 - **Cosmos DB:** the azure-cosmos SDK called directly on the same container
   with a client of its own: ``read_item`` with the partition key (the
   cheapest read Cosmos DB has), ``upsert_item``, ``patch_item`` (server-side
