@@ -32,6 +32,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequ
 
 THINGS = declare_container("test-things", "/pk")
 OWNED = declare_container("test-owned", "/owner/id")
+INDEXED = declare_container("test-indexed", "/pk", indexes=("price", "stock__count"))
 
 CATALOG = [
     {"id": "a", "pk": "books", "title": "Alpha", "price": 10, "tags": ["sale", "new"],
@@ -406,6 +407,53 @@ def test_continuation_of_another_query_raises_invalid_query(catalog):
 
     with pytest.raises(InvalidQuery):
         catalog.query("test-things", {"active": False}, limit=1, continuation=token)
+
+
+# -- declared indexes ----------------------------------------------------------
+@pytest.fixture
+def indexed_catalog(store):
+    """The catalog in a container that declares indexes on price and stock.count."""
+    store.delete_container(INDEXED)
+    store.ensure_container(INDEXED)
+    store.bulk_upsert(INDEXED, CATALOG)
+    return store
+
+
+def test_a_declared_index_changes_no_answer(indexed_catalog):
+    # given documents whose indexed fields hold numbers, a string that looks like one, or nothing
+
+    # when querying on the indexed fields, then only values of the filter's JSON type match
+    assert sorted(ids(indexed_catalog.query(INDEXED, {"price": 10}))) == ["a"]
+    assert ids(indexed_catalog.query(INDEXED, {"price__lt": 25}, order_by="price")) == ["d", "a", "b"]
+    assert sorted(ids(indexed_catalog.query(INDEXED, {"stock__count__gte": 3}))) == ["a", "e"]
+    assert ids(indexed_catalog.query(INDEXED, {"stock__count": 7})) == []
+
+
+def test_sqlite_filters_on_a_declared_index_through_the_index(tmp_path):
+    # given a SQLite store whose container declares an index on stock.count
+    store = SQLiteDocumentStore(alias="indexed", path=str(tmp_path / "documents.sqlite3"))
+    store.ensure_container(INDEXED)
+    documents = [{"id": str(n), "pk": f"p{n % 3}", "stock": {"count": n % 5}} for n in range(30)]
+    store.bulk_upsert(INDEXED, documents)
+    statements = []
+    store._db().set_trace_callback(statements.append)
+
+    # when querying across partitions on that field
+    page = store.query(INDEXED, {"stock__count": 3})
+
+    # then SQLite searches the index rather than reading every document of the container
+    store._db().set_trace_callback(None)
+    select = next(sql for sql in statements if sql.startswith("SELECT body"))
+    plan = " ".join(row[-1] for row in store._db().execute("EXPLAIN QUERY PLAN " + select))
+    assert "USING INDEX documents_test-indexed_stock__count" in plan
+    assert sorted(ids(page), key=int) == [str(n) for n in range(30) if n % 5 == 3]
+    store.close()
+
+
+@pytest.mark.parametrize("indexes", ["price", ("price'); DROP TABLE documents; --",), ("stock.count",), (3,)])
+def test_a_container_refuses_indexes_that_are_not_fields(indexes):
+    with pytest.raises(ValueError):
+        Container("test-bad-index", "/pk", indexes=indexes)
 
 
 # -- scan -------------------------------------------------------------------

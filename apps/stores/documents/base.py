@@ -23,10 +23,17 @@ CONTAINER_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 
 @dataclass(frozen=True)
 class Container:
-    """A container: its name and the path of its partition key, e.g. ``/category``."""
+    """A container: its name, the path of its partition key (e.g. ``/category``), and the
+    fields its queries filter on, to ``indexes`` (e.g. ``("price", "attributes__colour")``).
+
+    A backend that indexes only what it is told (SQLite) builds one index per
+    field in ``ensure_container()``, so a filter on the field reads its matches
+    instead of every document; Cosmos DB indexes every path already.
+    """
 
     name: str
     partition_key: str
+    indexes: tuple = ()
 
     def __post_init__(self):
         if not CONTAINER_NAME.match(self.name):
@@ -34,6 +41,17 @@ class Container:
         segments = self.partition_key.split("/")
         if segments[0] != "" or not all(FIELD_SEGMENT.match(s) for s in segments[1:]) or len(segments) < 2:
             raise ValueError(f"{self.partition_key!r} is not a partition key path such as '/category'.")
+        if isinstance(self.indexes, str) or not isinstance(self.indexes, (tuple, list)):
+            raise ValueError(f"indexes is a tuple of field names such as ('price',), not {self.indexes!r}.")
+        for field in self.indexes:
+            if not isinstance(field, str) or not all(FIELD_SEGMENT.match(part) for part in field.split("__")):
+                raise ValueError(f"{field!r} is not a field to index (names joined by __, as in filters).")
+        object.__setattr__(self, "indexes", tuple(dict.fromkeys(self.indexes)))
+
+    @property
+    def index_paths(self):
+        """The indexed fields as paths, outermost name first."""
+        return tuple(tuple(field.split("__")) for field in self.indexes)
 
     @property
     def partition_path(self):
@@ -54,12 +72,14 @@ class Container:
 _containers = {}
 
 
-def declare_container(name, partition_key):
+def declare_container(name, partition_key, *, indexes=()):
     """Declare a container; domain apps call this in AppConfig.ready()."""
-    container = Container(name, partition_key)
+    container = Container(name, partition_key, indexes)
     existing = _containers.get(name)
     if existing and existing != container:
-        raise ValueError(f"Container {name!r} is already declared with {existing.partition_key}.")
+        raise ValueError(
+            f"Container {name!r} is already declared with {existing.partition_key}, indexes {existing.indexes}."
+        )
     _containers[name] = container
     return container
 
@@ -209,7 +229,12 @@ def apply_patch(document, operations):
     an array, removing a field that is absent); the caller then writes
     nothing. Values are copied in, so the caller's operations never change.
     """
-    document = json.loads(json.dumps(document))
+    return apply_patch_in_place(json.loads(json.dumps(document)), operations)
+
+
+def apply_patch_in_place(document, operations):
+    """apply_patch() on a document the caller owns and gives up, such as one just parsed from JSON:
+    it is changed in place (and may be half changed when InvalidQuery is raised), not copied first."""
     for operation in operations:
         parent = document
         for name in operation.path[:-1]:

@@ -2,26 +2,32 @@
 
 One table holds all documents, keyed by (container, partition key, id); a
 container exists as soon as it holds a document, so "creating" one costs
-nothing. Filters compile to SQL in which every value and every JSON path is a
-``?`` parameter. Comparisons follow Cosmos DB: a value only matches a field of
-the same JSON type, so the number 10 does not match the string "10".
+nothing but the indexes it declares: one on ``json_extract(body, '$.field')``
+per field. Filters compile to SQL in which every value is a ``?`` parameter;
+JSON paths are SQL string constants, so that SQLite matches them with those
+indexes (it matches an expression index only to the same constant), written
+from field names that are letters, digits and ``_`` only, checked again here.
+Comparisons follow Cosmos DB: a value only matches a field of the same JSON
+type, so the number 10 does not match the string "10".
 """
 import json
+import os
 import sqlite3
 import threading
 import time
-import uuid
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
 from ..exceptions import Conflict, NotFound, PreconditionFailed, Unavailable
+from ..metrics import timed
 from ..options import path, seconds
-from ..query import Q
+from ..exceptions import InvalidQuery
+from ..query import FIELD_SEGMENT, Q
 from ..paging import Page, decode_continuation, encode_continuation, fingerprint
 from .base import (
     DocumentStore,
-    apply_patch,
+    apply_patch_in_place,
     batch_error,
     checked_condition,
 )
@@ -52,7 +58,7 @@ BOOLEAN_TYPES = "('true', 'false')"
 COMPARISONS = {"eq": "=", "ne": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 # Cosmos DB's order across types: undefined, null, booleans, numbers, strings, arrays, objects.
 TYPE_RANK = (
-    "CASE json_type(body, ?) WHEN 'null' THEN 1 WHEN 'false' THEN 2 WHEN 'true' THEN 2 "
+    "CASE json_type(body, {path}) WHEN 'null' THEN 1 WHEN 'false' THEN 2 WHEN 'true' THEN 2 "
     "WHEN 'integer' THEN 3 WHEN 'real' THEN 3 WHEN 'text' THEN 4 WHEN 'array' THEN 5 "
     "WHEN 'object' THEN 6 ELSE 0 END"
 )
@@ -61,14 +67,31 @@ TYPE_RANK = (
 
 def partition_column(value):
     """The partition key as JSON text, so 5 and "5" stay apart and 5.0 equals 5."""
+    if isinstance(value, str):
+        return encode_json_string(value)  # what json.dumps() calls, without its per-call set-up
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return json.dumps(value)
 
 
+encode_json_string = json.encoder.encode_basestring_ascii
+
+
+def new_etag():
+    return os.urandom(16).hex()
+
+
 def json_path(path):
-    # Segments were checked against FIELD_SEGMENT; the path still travels as a parameter.
-    return "$." + ".".join(path)
+    """The JSON path of a field as an SQL string constant, e.g. ``'$.stock.count'``."""
+    # Callers pass checked paths; checked again because this text goes into the SQL itself.
+    if not path or not all(isinstance(part, str) and FIELD_SEGMENT.match(part) for part in path):
+        raise InvalidQuery(f"{path!r} is not a field path (letters, digits and _ only).")
+    return "'$." + ".".join(path) + "'"
+
+
+def index_name(container, path):
+    # Container names are a-z, 0-9, _ and -, fields letters, digits and _: nothing to escape in quotes.
+    return f'"documents_{container.name}_{"__".join(path)}"'
 
 
 def value_types(value):
@@ -83,11 +106,11 @@ def compile_comparison(path, op, value, params):
     if value is None:
         # JSON null only equals null; json_extract() turns it into SQL NULL, so test the type.
         if op in ("eq", "lte", "gte"):
-            params.append(path)
-            return "json_type(body, ?) = 'null'"
+            return f"json_type(body, {path}) = 'null'"
         return "0"
-    params.extend((path, path, value))
-    return f"(json_type(body, ?) IN {value_types(value)} AND json_extract(body, ?) {COMPARISONS[op]} ?)"
+    params.append(value)
+    types, comparison = value_types(value), COMPARISONS[op]
+    return f"(json_type(body, {path}) IN {types} AND json_extract(body, {path}) {comparison} ?)"
 
 
 def compile_condition(condition, params):
@@ -99,18 +122,17 @@ def compile_condition(condition, params):
         return "(" + " OR ".join(compile_comparison(path, "eq", v, params) for v in value) + ")"
     if op == "contains":
         # A substring of a string, or an element of an array, as CONTAINS/ARRAY_CONTAINS in Cosmos DB.
-        params.extend((path, path, value, path, path, value))
+        params.extend((value, value))
         return (
-            "((json_type(body, ?) = 'text' AND instr(json_extract(body, ?), ?) > 0) OR "
-            "(json_type(body, ?) = 'array' AND EXISTS (SELECT 1 FROM json_each(body, ?) AS element "
-            "WHERE element.type = 'text' AND element.value = ?)))"
+            f"((json_type(body, {path}) = 'text' AND instr(json_extract(body, {path}), ?) > 0) OR "
+            f"(json_type(body, {path}) = 'array' AND EXISTS (SELECT 1 FROM json_each(body, {path}) "
+            "AS element WHERE element.type = 'text' AND element.value = ?)))"
         )
     if op == "startswith":
         # substr() rather than LIKE, whose % and _ would be wildcards inside the value.
-        params.extend((path, path, value, value))
-        return "(json_type(body, ?) = 'text' AND substr(json_extract(body, ?), 1, length(?)) = ?)"
-    params.append(path)
-    return "json_type(body, ?) IS NOT NULL" if value else "json_type(body, ?) IS NULL"
+        params.extend((value, value))
+        return f"(json_type(body, {path}) = 'text' AND substr(json_extract(body, {path}), 1, length(?)) = ?)"
+    return f"json_type(body, {path}) IS NOT NULL" if value else f"json_type(body, {path}) IS NULL"
 
 
 def compile_filter(node, params):
@@ -123,18 +145,31 @@ def compile_filter(node, params):
     return "(" + (" AND " if node.connector == Q.AND else " OR ").join(parts) + ")"
 
 
-def compile_order(order, params):
+def compile_order(order):
     terms = []
     for path, descending in order:
         direction = " DESC" if descending else ""
-        params.extend((json_path(path), json_path(path)))
-        terms += [TYPE_RANK + direction, "json_extract(body, ?)" + direction]
+        field = json_path(path)
+        terms += [TYPE_RANK.format(path=field) + direction, f"json_extract(body, {field})" + direction]
     # id then partition: a total order, so offsets page without gaps or repeats.
     return " ORDER BY " + ", ".join(terms + ["id", "partition_key"])
 
 
 def stored(document, etag, ts):
-    return {**document, "_etag": etag, "_ts": ts}
+    """The document as a call returns it; ``document`` is the store's own copy, given the store's keys."""
+    document["_etag"], document["_ts"] = etag, ts
+    return document
+
+
+class timed_sqlite(timed):
+    """The contract's timer, which also reports a lock held past the timeout (or a broken file) as
+    Unavailable. A class rather than a generator context manager: it wraps every call."""
+
+    def __exit__(self, exc_type, exc, tb):
+        super().__exit__(exc_type, exc, tb)
+        if isinstance(exc, sqlite3.OperationalError):
+            raise Unavailable(f"The document store {self.store.path} is unavailable: {exc}") from exc
+        return False
 
 
 class SQLiteDocumentStore(DocumentStore):
@@ -157,14 +192,9 @@ class SQLiteDocumentStore(DocumentStore):
         super().__init__(alias, **options)
         self.path = str(self.options["path"])
 
-    @contextmanager
     def _timed(self, operation, container):
         """Every call, timed; a lock held past the timeout (or a broken file) is Unavailable."""
-        try:
-            with super()._timed(operation, container):
-                yield
-        except sqlite3.OperationalError as e:
-            raise Unavailable(f"The document store {self.path} is unavailable: {e}") from e
+        return timed_sqlite(self, operation, container.name)
 
     # -- connections ------------------------------------------------------
     @cached_property
@@ -218,10 +248,21 @@ class SQLiteDocumentStore(DocumentStore):
 
     # -- containers -------------------------------------------------------
     def _ensure_container(self, container):
-        self._db()  # the table holds every container; connecting creates it
+        # The table holds every container (connecting creates it); a container adds only its indexes,
+        # each ending in the default order of a query (id, partition), so an equality filter on the
+        # field needs no sort.
+        db = self._db()
+        for path in container.index_paths:
+            db.execute(
+                f"CREATE INDEX IF NOT EXISTS {index_name(container, path)} "
+                f"ON documents (container, json_extract(body, {json_path(path)}), id, partition_key)"
+            )
 
     def _delete_container(self, container):
-        self._db().execute("DELETE FROM documents WHERE container = ?", (container.name,))
+        db = self._db()
+        db.execute("DELETE FROM documents WHERE container = ?", (container.name,))
+        for path in container.index_paths:
+            db.execute(f"DROP INDEX IF EXISTS {index_name(container, path)}")
 
     # -- items ------------------------------------------------------------
     def _get(self, container, id, partition_key):
@@ -236,7 +277,10 @@ class SQLiteDocumentStore(DocumentStore):
 
     def _upsert(self, container, document, partition_key, if_match):
         if if_match is None:
-            return self._bulk_upsert(container, [(document, partition_key)])[0]
+            # One statement is atomic on its own: no explicit transaction to open and commit.
+            etag, ts = new_etag(), int(time.time())
+            self._db().execute(UPSERT, self._row(container, document, partition_key, etag, ts))
+            return stored(document, etag, ts)
         with self._transaction() as db:
             return self._conditional_write(db, container, document, partition_key, if_match, must_exist=False)
 
@@ -264,7 +308,7 @@ class SQLiteDocumentStore(DocumentStore):
         return results
 
     def _bulk_upsert(self, container, pairs):
-        etag_ts = [(uuid.uuid4().hex, int(time.time())) for _ in pairs]
+        etag_ts = [(new_etag(), int(time.time())) for _ in pairs]
         rows = [self._row(container, doc, pk, etag, ts) for (doc, pk), (etag, ts) in zip(pairs, etag_ts)]
         with self._transaction() as db:
             db.executemany(UPSERT, rows)
@@ -283,7 +327,7 @@ class SQLiteDocumentStore(DocumentStore):
         )
 
     def _insert(self, db, container, document, partition_key):
-        etag, ts = uuid.uuid4().hex, int(time.time())
+        etag, ts = new_etag(), int(time.time())
         try:
             db.execute(INSERT, self._row(container, document, partition_key, etag, ts))
         except sqlite3.IntegrityError:
@@ -294,20 +338,21 @@ class SQLiteDocumentStore(DocumentStore):
 
     def _delete_row(self, db, container, id, partition_key, if_match):
         key = (container.name, partition_column(partition_key), id)
-        self._check_precondition(db, container, key, if_match, must_exist=True)
+        self._check_precondition(container, key, self._stored_etag(db, key), if_match, must_exist=True)
         db.execute(f"DELETE FROM documents WHERE {KEY}", key)
 
     def _conditional_write(self, db, container, document, partition_key, if_match, must_exist):
         # As in Cosmos DB, the precondition applies to a stored document; a missing one is created.
-        etag, ts = uuid.uuid4().hex, int(time.time())
+        etag, ts = new_etag(), int(time.time())
         row = self._row(container, document, partition_key, etag, ts)
-        self._check_precondition(db, container, row[:3], if_match, must_exist)
+        self._check_precondition(container, row[:3], self._stored_etag(db, row[:3]), if_match, must_exist)
         db.execute(UPSERT, row)
         return stored(document, etag, ts)
 
     def _patch_row(self, db, container, id, partition_key, operations, condition, if_match):
         key = (container.name, partition_column(partition_key), id)
-        self._check_precondition(db, container, key, if_match, must_exist=True)
+        found = db.execute(f"SELECT body, etag FROM documents WHERE {KEY}", key).fetchone()
+        self._check_precondition(container, key, found and found[1], if_match, must_exist=True)
         if condition is not None:
             # The condition compiles as a query's filter does, so it matches exactly what a query would.
             params = list(key)
@@ -316,17 +361,20 @@ class SQLiteDocumentStore(DocumentStore):
                 raise PreconditionFailed(
                     f"The {container.name} document {id!r} does not meet the patch condition {condition!r}."
                 )
-        body = db.execute(f"SELECT body FROM documents WHERE {KEY}", key).fetchone()[0]
-        document = apply_patch(json.loads(body), operations)
-        etag, ts = uuid.uuid4().hex, int(time.time())
+        document = apply_patch_in_place(json.loads(found[0]), operations)
+        etag, ts = new_etag(), int(time.time())
         db.execute(UPSERT, self._row(container, document, partition_key, etag, ts))
         return stored(document, etag, ts)
 
-    def _check_precondition(self, db, container, key, if_match, must_exist):
+    def _stored_etag(self, db, key):
         found = db.execute(f"SELECT etag FROM documents WHERE {KEY}", key).fetchone()
-        if found is None and must_exist:
+        return found and found[0]
+
+    def _check_precondition(self, container, key, etag, if_match, must_exist):
+        """NotFound or PreconditionFailed for the stored ``etag`` (None when no document is stored)."""
+        if etag is None and must_exist:
             raise NotFound(f"No {container.name} document {key[2]!r} in partition {key[1]}.")
-        if found is not None and if_match is not None and found[0] != if_match:
+        if etag is not None and if_match is not None and etag != if_match:
             raise PreconditionFailed(
                 f"The {container.name} document {key[2]!r} has changed since it was read."
             )
@@ -349,7 +397,7 @@ class SQLiteDocumentStore(DocumentStore):
 
     def _query(self, container, where, partition_key, order, limit, continuation):
         sql, params = self._where(container, where, partition_key)
-        sql = "SELECT body, etag, ts FROM documents" + sql + compile_order(order, params)
+        sql = "SELECT body, etag, ts FROM documents" + sql + compile_order(order)
         query = fingerprint(sql, params)
         offset = 0 if continuation is None else decode_continuation(continuation, query, int)
         # One row more than asked tells whether another page exists.
