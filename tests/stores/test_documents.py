@@ -450,6 +450,26 @@ def test_sqlite_filters_on_a_declared_index_through_the_index(tmp_path):
     store.close()
 
 
+def test_sqlite_finds_documents_by_id_across_partitions_through_the_id_index(tmp_path):
+    # given documents of one container in several partitions
+    store = SQLiteDocumentStore(alias="by-id", path=str(tmp_path / "documents.sqlite3"))
+    store.ensure_container(INDEXED)
+    store.bulk_upsert(INDEXED, [{"id": str(n), "pk": f"p{n % 3}"} for n in range(30)])
+    statements = []
+    store._db().set_trace_callback(statements.append)
+
+    # when looking up ids without naming their partitions
+    page = store.query(INDEXED, {"id__in": ["4", "7", "none"]})
+
+    # then SQLite reads the id index, not every document of the container
+    store._db().set_trace_callback(None)
+    select = next(sql for sql in statements if sql.startswith("SELECT body"))
+    plan = " ".join(row[-1] for row in store._db().execute("EXPLAIN QUERY PLAN " + select))
+    assert "USING INDEX documents_by_id" in plan or "USING COVERING INDEX documents_by_id" in plan
+    assert sorted(ids(page)) == ["4", "7"]
+    store.close()
+
+
 @pytest.mark.parametrize("indexes", ["price", ("price'); DROP TABLE documents; --",), ("stock.count",), (3,)])
 def test_a_container_refuses_indexes_that_are_not_fields(indexes):
     with pytest.raises(ValueError):

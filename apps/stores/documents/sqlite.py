@@ -115,6 +115,12 @@ def compile_comparison(path, op, value, params):
 
 def compile_condition(condition, params):
     condition = checked_condition(condition)
+    if condition.path == ("id",) and condition.op in ("eq", "in"):
+        # Every document's id is also a column with an index: a lookup by id reads no other row.
+        ids = [condition.value] if condition.op == "eq" else list(condition.value)
+        if all(isinstance(i, str) for i in ids):
+            params.extend(ids)
+            return f"id IN ({', '.join('?' * len(ids))})"
     path, op, value = json_path(condition.path), condition.op, condition.value
     if op in COMPARISONS:
         return compile_comparison(path, op, value, params)
