@@ -25,10 +25,55 @@ def run_bench(name, quick):
     return json.loads(result.stdout)
 
 
+def ms(value):
+    return f"{value:g} ms"
+
+
+def documents_rows(result):
+    rows = []
+    for backend, figures in result["backends"].items():
+        for operation in ("point_read", "patch", "selective_cross", "ordered_cross"):
+            if operation not in figures.get("warm", {}):
+                continue
+            warm = figures["warm"][operation]
+            goal = met = None
+            if backend == "sqlite" and operation == "point_read":
+                goal, met = "< 2× the direct read", result["goals_met"]["sqlite_point_read_overhead_p50"]
+            rows.append({"figure": f"{backend} {operation.replace('_', ' ')} p50", "ours": ms(warm["store"]["p50_ms"]),
+                         "baseline": f"{ms(warm['baseline']['p50_ms'])} direct ({warm['overhead_p50']}×)",
+                         "goal": goal or "", "goal_met": met})
+    return rows
+
+
+def graph_rows(result):
+    rows = []
+    for bucket, figures in result["buckets"].items():
+        recommendations = figures["recommendations_ms"]
+        heavy = bucket == "500x500"
+        rows.append({"figure": f"recommendations p95, {bucket} users", "ours": ms(recommendations["store"]["p95"]),
+                     "baseline": f"{ms(recommendations['baseline']['p95'])} one SQL statement",
+                     "goal": "< 50 ms" if heavy else "", "goal_met": result["goal"]["goal_met"] if heavy else None})
+    return rows
+
+
+def search_rows(result):
+    return result.get("headline", [])
+
+
+EXTRACTORS = {"documents": documents_rows, "graph": graph_rows, "search": search_rows}
+
+
+def rows_of(name, result):
+    """The figures of a bench for the table: its own headline rows, or the ones read from its JSON."""
+    if isinstance(result.get("headline"), list):
+        return result["headline"]
+    return EXTRACTORS[name](result)
+
+
 def table(results):
     lines = ["| bench | figure | ours | baseline | goal | met |", "|---|---|---|---|---|---|"]
     for name, result in results.items():
-        for row in result.get("headline", []):
+        for row in rows_of(name, result):
             met = {True: "yes", False: "**no**", None: ""}[row.get("goal_met")]
             lines.append(f"| {name} | {row['figure']} | {row['ours']} | {row.get('baseline', '')} | "
                          f"{row.get('goal', '')} | {met} |")
