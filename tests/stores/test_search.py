@@ -684,6 +684,20 @@ def test_tantivy_readers_see_another_instances_commits_at_once(tmp_path):
     assert reader.search(INDEX, "walnut").ids == ["p5"]
 
 
+def test_tantivy_readers_keep_up_with_commits_made_elsewhere_in_quick_succession(tmp_path):
+    # Given a reader that has searched once, so it holds a searcher
+    writer, reader = tantivy_backend(tmp_path), tantivy_backend(tmp_path)
+    assert reader.count(INDEX) == 0
+
+    for seen, good in enumerate(GOODS, start=1):
+        # When another instance commits, with no pause (commits within one tick of the file clock)
+        writer.index_documents(INDEX, [good])
+
+        # Then the reader's very next search sees it
+        assert reader.count(INDEX) == seen
+        assert good["id"] in reader.search(INDEX, good["name"]).ids
+
+
 def _hold_the_writer_lock(folder, seconds, held):
     import tantivy
 
