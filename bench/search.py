@@ -76,6 +76,7 @@ DEFINITION = replace(definition_for_model(Product), name="bench-products")
 ENGINES = ("contract", "floor", "fts5")
 UPDATE_BATCH = 500
 GOALS = {"p50_speedup_over_fts5": 1.5, "p99_speedup_over_fts5": 5.0, "contract_overhead_p50_ms": 0.1}
+SORT_PROFILE = "cumulative"
 QUICK = {"products": 20_000, "queries": 2_000, "warmup": 200, "block": 200}
 
 
@@ -281,7 +282,7 @@ def run(args):
             per_run.append(figures)
             if profiler is not None:
                 text = io.StringIO()
-                pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(30)
+                pstats.Stats(profiler, stream=text).sort_stats(SORT_PROFILE).print_stats(40)
                 print(text.getvalue(), file=sys.stderr)
         gc.unfreeze()
         updates = measure_updates(backend, catalogue.products)

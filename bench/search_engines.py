@@ -15,11 +15,13 @@ import sqlite3
 import tantivy
 
 from apps.stores.query import Q
+from bench.search_data import STATUSES
 from apps.stores.search.tantivy.schema import SOURCE, WORDS, WORDS_TOKENIZER
 
 MAX_WORDS = 64
 FUZZY_MIN_LENGTH = 4
 FACET_TERMS = 100_000
+decode_json = json.JSONDecoder().raw_decode  # the quickest way from the stored bytes to a dict
 
 
 class ContractSearch:
@@ -71,7 +73,7 @@ class TantivyFloor:
             descending = case.sort.startswith("-")
             sort = {"order_by_field": "price", "order": tantivy.Order.Desc if descending else tantivy.Order.Asc}
         result = searcher.search(query, case.page_size, count=True, offset=(case.page - 1) * case.page_size, **sort)
-        documents = [json.loads(searcher.doc(address).get_first(SOURCE)) for _, address in result.hits]
+        documents = [decode_json(searcher.doc(address).get_first(SOURCE).decode())[0] for _, address in result.hits]
         if case.facets:
             terms = {"size": FACET_TERMS, "segment_size": FACET_TERMS}
             searcher.aggregate(query, {name: {"terms": {"field": name, **terms}} for name in case.facets})
@@ -106,6 +108,7 @@ CREATE VIRTUAL TABLE products USING fts5(
 # One weight per column, in order: the contract's boosts; id, category, status and price do not rank.
 FTS5_RANK = "bm25(0, {name}, {description}, {sku}, 0, 0, 0)"
 SEARCHED_COLUMNS = "{name description sku}"
+OTHER_STATUSES = sorted(set(STATUSES) - {"active"})
 
 
 def fts5_token(value):
@@ -176,7 +179,9 @@ class Fts5Search:
         if case.category is not None:
             expression += f' AND category : "{fts5_token(case.category)}"'
         if case.active_only:
-            expression += ' AND status : "active"'
+            # Four products in five are active: excluding the two rarer statuses reads far shorter
+            # posting lists than intersecting with "active" (Product.Status is a closed set).
+            expression += "".join(f' NOT status : "{status}"' for status in OTHER_STATUSES)
         return expression
 
     def __call__(self, case):

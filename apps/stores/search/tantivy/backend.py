@@ -33,6 +33,7 @@ from .reader import FreshSearcher
 from .query import (
     analyzed,
     facet_counts,
+    facet_request,
     filter_query,
     may_hold_typos,
     prefix_position,
@@ -423,13 +424,11 @@ class TantivySearchBackend(SearchBackend):
             total = result.count
             # Sorted by a field, tantivy hands back the field's value instead of a score.
             scored = [(0.0 if order else score, Layout.source(searcher.doc(a))) for score, a in result.hits]
-        marked = None
         if highlight and text_q is not None:
             marked = highlights(layout, searcher, text_q, [source for _, source in scored])
-        hits = [
-            SearchHit(id=source[ID], score=score, document=source, highlights=marked[i] if marked else {})
-            for i, (score, source) in enumerate(scored)
-        ]
+            hits = [SearchHit(source[ID], score, source, marks) for (score, source), marks in zip(scored, marked)]
+        else:
+            hits = [SearchHit(source[ID], score, source, {}) for score, source in scored]
         return SearchResults(hits=hits, total=total, facets=self._facets(layout, searcher, query, facets))
 
     def _sorted_page(self, layout, searcher, query, order, offset, limit):
@@ -446,12 +445,8 @@ class TantivySearchBackend(SearchBackend):
     def _facets(self, layout, searcher, query, names):
         if not names:
             return {}
-        # A large segment_size makes the counts exact: with the default, each segment sends only
-        # its top terms and a value common overall but rare per segment is undercounted. Every
-        # bucket comes back, so ties at the cut go to the smaller value, not to tantivy's pick.
-        terms = {"size": FACET_TERMS, "segment_size": FACET_TERMS}
-        request = {name: {"terms": {"field": name, **terms}} for name in names}
-        result = searcher.aggregate(query, request)
+        # Every bucket comes back, so ties at the cut go to the smaller value, not to tantivy's pick.
+        result = searcher.aggregate(query, facet_request(names, FACET_TERMS))
         top = self.max_facet_values
         return {name: facet_counts(layout.definition.field(name), result[name]["buckets"])[:top] for name in names}
 
