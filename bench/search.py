@@ -31,13 +31,20 @@ Three ways answer each query (bench.search_engines):
   category and the status are single tokens inside the MATCH expression
   (``{name description sku} : ("oak" "lamp") AND category : "category07"``),
   so FTS5 intersects their posting lists with the words' instead of
-  filtering rows afterwards; the price, which FTS5 cannot index, is a plain
-  ``BETWEEN`` on an UNINDEXED column of the same row; the contract's boosts
+  filtering rows afterwards; status=active, which four products in five
+  have, is written ``NOT status : "archived" NOT status : "draft"`` (the
+  statuses are a closed set), which reads the two short posting lists
+  instead of the long one, 1.5x faster at p50 on the site's queries than
+  ``AND status : "active"`` or a WHERE on the column; the price, which FTS5
+  cannot index, is a plain ``BETWEEN`` on an UNINDEXED column of the same
+  row; the contract's boosts
   are the table's configured ``rank`` (bm25 with per-column weights); and
   one statement answers page, total and facets, reading a MATERIALIZED CTE
   of the matches (rowid, rank and the faceted columns only) once for each,
-  then the page's documents by rowid. The index is optimized (one b-tree
-  per term), and the 256 MiB page cache and mmap keep it in memory. What
+  then the page's documents by rowid (a window ``COUNT(*) OVER ()`` over an
+  ``ORDER BY rank LIMIT`` measured twice as slow here at 100,000 products,
+  and ``detail=column`` no faster). The index is optimized (one b-tree per
+  term), and the 256 MiB page cache and mmap keep it in memory. What
   FTS5 lacks is not emulated: tantivy alone retries within one typo when
   nothing matches, so missing words cost it a second query (in its figures).
 
@@ -49,12 +56,15 @@ garbage collector's way before timing (gc.freeze), for every engine.
 ``totals_agree`` counts the queries for which all three found the same
 number of products: the figures compare the same work. Headline figures
 are over every timed query of every run; ``spread`` gives the min, median
-and max of the per-run figures.
+and max of the per-run figures. On a shared machine the p99 of every engine
+includes the moments the process waits for a core (a few milliseconds each):
+``machine.load_average`` and ``load_average_at_end`` say how busy it was.
 """
 import argparse
 import cProfile
 import gc
 import io
+import os
 import pstats
 import random
 import shutil
@@ -90,13 +100,12 @@ def parse_arguments(args):
     parser.add_argument("--categories", type=int, default=50)
     parser.add_argument("--seed", type=int, default=20_240_601)
     parser.add_argument("--quick", action="store_true",
-                        help=", ".join(f"{k}={v}" for k, v in QUICK.items()) + ": under a minute, for development")
+                        help="defaults of " + ", ".join(f"--{k} {v}" for k, v in QUICK.items()) + ": under a minute, for development")
     parser.add_argument("--profile", action="store_true", help="cProfile the contract's queries of the last run "
                         "(stderr); its figures are then not comparable")
+    if "--quick" in args:
+        parser.set_defaults(**QUICK)  # options given on the command line still win
     options = parser.parse_args(args)
-    if options.quick:
-        for name, value in QUICK.items():
-            setattr(options, name, value)
     for name in ("products", "queries", "runs", "block", "categories"):
         if getattr(options, name) < 1:
             parser.error(f"--{name} must be at least 1")
@@ -143,9 +152,8 @@ def timed_blocks(engines, cases, block, profiler=None):
     return measured
 
 
-def run_figures(cases, measured):
-    figures = {name: latency([s for s, _ in rows]) for name, rows in measured.items()}
-    return figures
+def run_figures(measured):
+    return {name: latency([seconds for seconds, _ in rows]) for name, rows in measured.items()}
 
 
 # -- building -----------------------------------------------------------------------------
@@ -203,8 +211,7 @@ def report(all_cases, all_measured, per_run):
             figures["speedup_over_fts5"] = speedups(figures["contract"], figures["fts5"])
             figures["contract_overhead_p50_ms"] = round(figures["contract"]["p50_ms"] - figures["floor"]["p50_ms"], 3)
             by_kind[kind] = figures
-    agree = disagree_kinds = 0
-    disagreeing = {}
+    agree, disagreeing = 0, {}
     for cases, measured in zip(all_cases, all_measured):
         for index, case in enumerate(cases):
             totals = {measured[name][index][1] for name in ENGINES}
@@ -212,7 +219,6 @@ def report(all_cases, all_measured, per_run):
                 agree += 1
             else:
                 disagreeing[case.kind] = disagreeing.get(case.kind, 0) + 1
-    disagree_kinds = disagreeing
     speedup = speedups(overall["contract"], overall["fts5"])
     overhead = round(overall["contract"]["p50_ms"] - overall["floor"]["p50_ms"], 3)
     paired = sorted(c - f for measured in all_measured
@@ -237,12 +243,21 @@ def report(all_cases, all_measured, per_run):
             [round(r["contract"]["p50_ms"] - r["floor"]["p50_ms"], 3) for r in per_run]),
     }
     goals = {
-        "p50_speedup_over_fts5": {"measured": speedup["p50"], "goal": f">= {GOALS['p50_speedup_over_fts5']}",
-                                  "goal_met": speedup["p50"] >= GOALS["p50_speedup_over_fts5"]},
-        "p99_speedup_over_fts5": {"measured": speedup["p99"], "goal": f">= {GOALS['p99_speedup_over_fts5']}",
-                                  "goal_met": speedup["p99"] >= GOALS["p99_speedup_over_fts5"]},
-        "contract_overhead_p50_ms": {"measured": overhead, "goal": f"< {GOALS['contract_overhead_p50_ms']}",
-                                     "goal_met": overhead < GOALS["contract_overhead_p50_ms"]},
+        "p50_speedup_over_fts5": {
+            "tantivy_contract_p50_ms": overall["contract"]["p50_ms"], "fts5_p50_ms": overall["fts5"]["p50_ms"],
+            "measured": speedup["p50"], "goal": f">= {GOALS['p50_speedup_over_fts5']}",
+            "goal_met": speedup["p50"] >= GOALS["p50_speedup_over_fts5"],
+        },
+        "p99_speedup_over_fts5": {
+            "tantivy_contract_p99_ms": overall["contract"]["p99_ms"], "fts5_p99_ms": overall["fts5"]["p99_ms"],
+            "measured": speedup["p99"], "goal": f">= {GOALS['p99_speedup_over_fts5']}",
+            "goal_met": speedup["p99"] >= GOALS["p99_speedup_over_fts5"],
+        },
+        "contract_overhead_p50_ms": {
+            "tantivy_contract_p50_ms": overall["contract"]["p50_ms"], "floor_p50_ms": overall["floor"]["p50_ms"],
+            "measured": overhead, "goal": f"< {GOALS['contract_overhead_p50_ms']}",
+            "goal_met": overhead < GOALS["contract_overhead_p50_ms"],
+        },
     }
     total_queries = sum(len(cases) for cases in all_cases)
     return {
@@ -253,7 +268,7 @@ def report(all_cases, all_measured, per_run):
         "overall": overall,
         "by_kind": by_kind,
         "totals_agree": f"{agree}/{total_queries}",
-        "totals_disagree_by_kind": disagree_kinds,
+        "totals_disagree_by_kind": disagreeing,
     }
 
 
@@ -274,7 +289,7 @@ def run(args):
             cases = query_mix(catalogue, options.queries, options.seed + number)
             profiler = cProfile.Profile() if options.profile and number == options.runs - 1 else None
             measured = timed_blocks(engines, cases, options.block, profiler)
-            figures = run_figures(cases, measured)
+            figures = run_figures(measured)
             progress(f"run {number + 1}/{options.runs}: " + ", ".join(
                 f"{name} p50 {f['p50_ms']} p99 {f['p99_ms']} ms" for name, f in figures.items()))
             all_cases.append(cases)
@@ -300,6 +315,7 @@ def run(args):
         "block": options.block,
         "query_mix": KINDS,
         **report(all_cases, all_measured, per_run),
+        "load_average_at_end": [round(value, 2) for value in os.getloadavg()],
         "indexing": indexing,
         "tantivy_updates": updates,
     }
