@@ -345,6 +345,21 @@ def test_range_filters_on_numbers(goods):
     assert ids(goods.search(INDEX, where=Q(stock__gte=7, stock__lte=12))) == ["p4", "p5"]
 
 
+def test_both_bounds_of_a_range_keep_their_own_inclusiveness(goods):
+    # prices: p1 1.5, p2 2.0, p5 3.5, p4 5.0, p3 7.25
+    assert ids(goods.search(INDEX, where=Q(price__gte=2.0, price__lte=5.0))) == ["p2", "p4", "p5"]
+    assert ids(goods.search(INDEX, where=Q(price__gt=2.0, price__lt=5.0))) == ["p5"]
+    assert ids(goods.search(INDEX, where=Q(price__gt=2.0, price__lte=5.0))) == ["p4", "p5"]
+    assert ids(goods.search(INDEX, where=Q(price__gte=2.0, price__lt=5.0, category="fruit"))) == ["p2"]
+    assert ids(goods.search(INDEX, where=Q(price__gte=1.5, price__gt=2.0, price__lte=5.0))) == ["p4", "p5"]
+
+
+def test_a_range_whose_bounds_cross_matches_nothing(goods):
+    assert goods.search(INDEX, where=Q(price__gte=5.0, price__lte=2.0)).total == 0
+    assert goods.search(INDEX, where=Q(stock__gt=7, stock__lt=7)).total == 0
+    assert goods.search(INDEX, where=Q(added__gte="2024-03-01", added__lt="2024-01-01")).total == 0
+
+
 def test_range_filters_on_dates_take_iso_strings_in_any_zone(goods):
     assert ids(goods.search(INDEX, where=Q(added__gte="2024-02-01T09:00:00Z"))) == ["p2", "p3"]
     assert goods.search(INDEX, where=Q(added__lt="2024-02-01T10:00:00+01:00")).ids == ["p1"]
@@ -682,6 +697,20 @@ def test_tantivy_readers_see_another_instances_commits_at_once(tmp_path):
 
     assert reader.count(INDEX) == 5
     assert reader.search(INDEX, "walnut").ids == ["p5"]
+
+
+def test_tantivy_readers_keep_up_with_commits_made_elsewhere_in_quick_succession(tmp_path):
+    # Given a reader that has searched once, so it holds a searcher
+    writer, reader = tantivy_backend(tmp_path), tantivy_backend(tmp_path)
+    assert reader.count(INDEX) == 0
+
+    for seen, good in enumerate(GOODS, start=1):
+        # When another instance commits, with no pause (commits within one tick of the file clock)
+        writer.index_documents(INDEX, [good])
+
+        # Then the reader's very next search sees it
+        assert reader.count(INDEX) == seen
+        assert good["id"] in reader.search(INDEX, good["name"]).ids
 
 
 def _hold_the_writer_lock(folder, seconds, held):

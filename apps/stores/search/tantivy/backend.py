@@ -4,7 +4,9 @@ tantivy lets one IndexWriter hold an index at a time, across processes. Each
 write batch takes the writer, commits and lets it go; while another process
 holds it, the batch waits and retries for up to ``lock_timeout`` seconds, so
 a web process and a worker writing at once wait for each other instead of
-failing. Readers reload before every search to see other processes' commits.
+failing. Before every search a reader checks whether a commit (its own or
+another process's) replaced the index's meta.json, and reloads if so
+(tantivy.reader).
 
 An index is a series of generations behind a pointer file, so rebuild()
 builds a new one aside and swaps it in atomically; how writers in other
@@ -27,9 +29,11 @@ from ...retry import retry_call
 from ..base import SearchBackend, SearchHit, SearchResults
 from .generations import EVERYTHING, Generations
 from .highlight import highlights
+from .reader import FreshSearcher
 from .query import (
     analyzed,
     facet_counts,
+    facet_request,
     filter_query,
     may_hold_typos,
     prefix_position,
@@ -60,6 +64,7 @@ class Opened:
     generation: str
     layout: Layout
     index: tantivy.Index
+    reader: FreshSearcher
 
     def holds(self, generation, definition):
         return self.generation == generation and self.layout.definition == definition
@@ -166,7 +171,8 @@ class TantivySearchBackend(SearchBackend):
                     except FileNotFoundError:
                         pass
                     else:
-                        opened = self._opened[definition.name] = Opened(generation, layout, index)
+                        reader = FreshSearcher(index, str(folder))
+                        opened = self._opened[definition.name] = Opened(generation, layout, index, reader)
                         return opened
             fresh = True
         raise Unavailable(f"The search index {definition.name} kept moving while being opened; try again.")
@@ -193,7 +199,7 @@ class TantivySearchBackend(SearchBackend):
         except ValueError as e:
             raise Unavailable(f"Cannot open the search index in {folder}: {e}") from e
         index.register_tokenizer(WORDS_TOKENIZER, WORDS)
-        # Every search reloads explicitly, so tantivy's meta.json watcher thread is not needed.
+        # Searches reload when meta.json changed (FreshSearcher), so tantivy's watcher thread is not needed.
         index.config_reader(reload_policy="manual")
         return layout, index
 
@@ -202,9 +208,8 @@ class TantivySearchBackend(SearchBackend):
         for attempt in range(SWAP_RETRIES):
             opened = self._open(definition, fresh=attempt > 0)
             try:
-                opened.index.reload()
-                return opened.layout, opened.index.searcher()
-            except ValueError as e:
+                return opened.layout, opened.reader.searcher()
+            except (ValueError, FileNotFoundError) as e:
                 if generations.current(fresh=True) != opened.generation:
                     continue  # a rebuild swapped the index and removed this generation
                 raise Unavailable(f"Cannot read the search index {definition.name}: {e}") from e
@@ -236,6 +241,9 @@ class TantivySearchBackend(SearchBackend):
             finally:
                 # Consumes the writer: waits for its merges and frees the index lock for others.
                 writer.wait_merging_threads()
+                opened = self._opened.get(definition.name)
+                if opened is not None:
+                    opened.reader.forget()  # this process reads its own writes, whatever the clock says
 
     def _current_writer(self, definition, generations):
         """The writer of the current generation, checked after its lock is taken: a rebuild may have
@@ -416,13 +424,11 @@ class TantivySearchBackend(SearchBackend):
             total = result.count
             # Sorted by a field, tantivy hands back the field's value instead of a score.
             scored = [(0.0 if order else score, Layout.source(searcher.doc(a))) for score, a in result.hits]
-        marked = None
         if highlight and text_q is not None:
             marked = highlights(layout, searcher, text_q, [source for _, source in scored])
-        hits = [
-            SearchHit(id=source[ID], score=score, document=source, highlights=marked[i] if marked else {})
-            for i, (score, source) in enumerate(scored)
-        ]
+            hits = [SearchHit(source[ID], score, source, marks) for (score, source), marks in zip(scored, marked)]
+        else:
+            hits = [SearchHit(source[ID], score, source, {}) for score, source in scored]
         return SearchResults(hits=hits, total=total, facets=self._facets(layout, searcher, query, facets))
 
     def _sorted_page(self, layout, searcher, query, order, offset, limit):
@@ -439,12 +445,8 @@ class TantivySearchBackend(SearchBackend):
     def _facets(self, layout, searcher, query, names):
         if not names:
             return {}
-        # A large segment_size makes the counts exact: with the default, each segment sends only
-        # its top terms and a value common overall but rare per segment is undercounted. Every
-        # bucket comes back, so ties at the cut go to the smaller value, not to tantivy's pick.
-        terms = {"size": FACET_TERMS, "segment_size": FACET_TERMS}
-        request = {name: {"terms": {"field": name, **terms}} for name in names}
-        result = searcher.aggregate(query, request)
+        # Every bucket comes back, so ties at the cut go to the smaller value, not to tantivy's pick.
+        result = searcher.aggregate(query, facet_request(names, FACET_TERMS))
         top = self.max_facet_values
         return {name: facet_counts(layout.definition.field(name), result[name]["buckets"])[:top] for name in names}
 

@@ -7,6 +7,8 @@ small typos), so quotes, parentheses, ``field:value`` and ``*`` are only
 characters. Filter values become typed terms; a prefix becomes a regular
 expression whose every metacharacter is escaped.
 """
+from functools import lru_cache
+
 from tantivy import Occur, Query
 
 from ...exceptions import InvalidQuery
@@ -48,21 +50,20 @@ def text_query(layout, text, fuzzy=False):
     if not text.strip():
         return None
     words = list(dict.fromkeys(analyzed(text)))
-    fields = layout.definition.searchable
+    fields, schema = layout.text_fields, layout.schema
     if not words or not fields:
         # Text made only of punctuation matches nothing rather than everything.
         return Query.empty_query()
     clauses = []
     for word in words:
         options = []
-        for field in fields:
-            name = layout.text_name(field.name)
-            options.append(Query.boost_query(Query.term_query(layout.schema, name, word), field.boost))
+        for name, boost in fields:
+            options.append(Query.boost_query(Query.term_query(schema, name, word), boost))
             if fuzzy and len(word) >= FUZZY_MIN_LENGTH:
-                near = Query.fuzzy_term_query(layout.schema, name, word, distance=1)
-                options.append(Query.boost_query(near, field.boost * FUZZY_WEIGHT))
+                near = Query.fuzzy_term_query(schema, name, word, distance=1)
+                options.append(Query.boost_query(near, boost * FUZZY_WEIGHT))
         clauses.append((Occur.Must, any_of(options)))
-    return Query.boolean_query(clauses)
+    return clauses[0][1] if len(clauses) == 1 else Query.boolean_query(clauses)
 
 
 def may_hold_typos(text):
@@ -72,16 +73,52 @@ def may_hold_typos(text):
 
 def filter_query(layout, where):
     """The filter tree as one tantivy query."""
-    children = [
+    conditions = where.children
+    children = []
+    if where.connector == Q.AND:
+        # A lower and an upper bound of one field, ANDed, are one range: one pass over the field, not two.
+        conditions, between = _paired_bounds(conditions)
+        children.extend(_between(layout, *pair) for pair in between)
+    children.extend(
         filter_query(layout, child) if isinstance(child, Q) else condition_query(layout, child)
-        for child in where.children
-    ]
+        for child in conditions
+    )
     if not children:
         return Query.all_query()
     if len(children) == 1:
         return children[0]
     occur = Occur.Must if where.connector == Q.AND else Occur.Should
     return Query.boolean_query([(occur, child) for child in children])
+
+
+def _paired_bounds(children):
+    """``children`` less the range conditions that pair up (one lower and one upper bound of a
+    field), and those pairs."""
+    bounds = {}
+    for child in children:
+        if not isinstance(child, Q) and child.op in RANGES:
+            bounds.setdefault(child.field, []).append(child)
+    pairs = []
+    for found in bounds.values():
+        if len(found) == 2 and RANGES[found[0].op][0] != RANGES[found[1].op][0]:
+            pairs.append(sorted(found, key=lambda condition: RANGES[condition.op][0]))  # lower, then upper
+    if not pairs:
+        return children, pairs
+    paired = {id(condition) for pair in pairs for condition in pair}
+    return [child for child in children if id(child) not in paired], pairs
+
+
+def _between(layout, lower, upper):
+    field = layout.definition.field(lower.field)
+    return Query.range_query(
+        layout.schema,
+        field.name,
+        FIELD_TYPES[field.type],
+        lower_bound=tantivy_value(field, lower.value),
+        upper_bound=tantivy_value(field, upper.value),
+        include_lower=RANGES[lower.op][1],
+        include_upper=RANGES[upper.op][1],
+    )
 
 
 def condition_query(layout, condition):
@@ -179,8 +216,23 @@ def _sort_key(field, value):
         return None
 
 
+@lru_cache(maxsize=256)
+def facet_request(names, size):
+    """The aggregation counting the values of the fields ``names`` (a tuple), up to ``size`` of each.
+
+    segment_size as large as size makes the counts exact: with the default, each segment sends
+    only its top terms and a value common overall but rare per segment is undercounted. The
+    request is read, never changed, by tantivy, so one serves every search.
+    """
+    terms = {"size": size, "segment_size": size}
+    return {name: {"terms": {"field": name, **terms}} for name in names}
+
+
 def facet_counts(field, buckets):
     """tantivy's terms buckets as ``[{"value": ..., "count": ...}]``, most frequent first."""
+    if field.type in ("text", "keyword"):
+        counts = [{"value": bucket["key"], "count": bucket["doc_count"]} for bucket in buckets]
+        return sorted(counts, key=_most_frequent_first)
     counts = []
     for bucket in buckets:
         key = bucket["key"]
@@ -193,4 +245,8 @@ def facet_counts(field, buckets):
         elif field.type == "float":
             key = float(key)
         counts.append({"value": key, "count": bucket["doc_count"]})
-    return sorted(counts, key=lambda item: (-item["count"], item["value"]))
+    return sorted(counts, key=_most_frequent_first)
+
+
+def _most_frequent_first(item):
+    return -item["count"], item["value"]

@@ -63,6 +63,8 @@ def words_analyzer():
 
 
 WORDS = words_analyzer()
+# Stored sources are ASCII JSON that json.dumps wrote: decoded as text, without json.loads' sniffing.
+_decode_json = json.JSONDecoder().raw_decode
 
 
 class Layout:
@@ -74,6 +76,8 @@ class Layout:
             if field.name in (ID, SOURCE) or TEXT_SUFFIX in field.name:
                 raise ValueError(f"Index {definition.name}: {field.name!r} is reserved by tantivy's backend.")
         self.schema = self._build_schema()
+        #: (tantivy field, boost) of each searchable field, read by every text query.
+        self.text_fields = tuple((self.text_name(f.name), f.boost) for f in definition.searchable)
 
     @staticmethod
     def has_text(field):
@@ -136,4 +140,4 @@ class Layout:
     @staticmethod
     def source(stored):
         """The original document from a stored tantivy document."""
-        return json.loads(stored.get_first(SOURCE))
+        return _decode_json(stored.get_first(SOURCE).decode())[0]
