@@ -13,7 +13,9 @@ class WorkerProcess:
     """A real Celery worker (and, with beat=True, the periodic sweeper) on the test database."""
 
     def __init__(self, env, beat, tmp_path):
+        # A node name of its own, so a worker left by another run on this machine cannot collide.
         command = [sys.executable, "-m", "celery", "-A", "polyglot_site", "worker", "--pool=prefork", "--concurrency=1",
+                   "-n", f"test-{os.getpid()}-{id(self)}@%h",
                    "--loglevel=info", "--without-gossip", "--without-mingle", "--without-heartbeat"]
         if beat:
             command += ["--beat", "--schedule", str(tmp_path / f"beat-{id(self)}")]

@@ -31,5 +31,6 @@ class ProductSearchProjector(SearchIndexProjector):
             "category": payload["category"],
             "status": payload["status"],
             "price": float(payload["price"]),
-            "created_at": payload["created_at"],
+            # Events written before products carried it have no created_at: leave it unset.
+            **({"created_at": payload["created_at"]} if payload.get("created_at") else {}),
         }

@@ -132,3 +132,15 @@ def test_the_product_page_shows_an_active_product(client, clean_stores):
 
     assert b"Warm light" in client.get(product.get_absolute_url()).content
     assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_an_event_written_before_products_carried_created_at_still_projects(clean_stores):
+    from apps.catalog.projections import ProductSearchProjector
+    from apps.sync.projectors import State
+
+    old_payload = {"sku": "OLD-1", "name": "Old lamp", "description": "", "category": "lamps", "status": "active",
+                   "price": "5.00"}
+
+    ProductSearchProjector().apply(State("catalog.product", "9001", "saved", 1, old_payload))
+
+    assert clean_stores["search"].search("products", "old").ids == ["9001"]
