@@ -29,7 +29,7 @@ from .relay_flags import pause_projection, paused_until
 logger = logging.getLogger(__name__)
 
 DUE = (Delivery.Status.PENDING, Delivery.Status.FAILED)
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
 
 
 def retry_delay(attempts):

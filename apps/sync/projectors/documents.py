@@ -12,9 +12,8 @@ from apps.stores.exceptions import Conflict, NotFound, PreconditionFailed
 from .base import VERSION_FIELD, Projected, Projector
 
 MAX_ETAG_RETRIES = 5
-# A batch reads its documents in one query per this many ids, then writes its
-# partitions' batches (or, without batches, its documents) this many at a time.
-BATCH_READ = 100
+# A batch reads its documents, then writes its partitions' batches (or, without
+# batches, its documents), this many at a time.
 CONCURRENT_WRITES = 8
 # Cosmos DB's item limit (2 MB), kept by every document store so a profile never
 # accepts what another refuses; what this projector adds to a record is small.
@@ -72,43 +71,48 @@ class DocumentProjector(Projector):
         raise PreconditionFailed(f"Document {self.container}/{event.aggregateid} kept changing; will retry.")
 
     def apply_batch(self, events):
-        """Several records at once: their documents read in one query per hundred, the
-        usual creations and edits written as one atomic batch per partition (or
+        """Several records at once: their documents read by concurrent point reads in the
+        partition each event names (a store answers those from its index, unlike a query),
+        the usual creations and edits written as one atomic batch per partition (or
         concurrently, where the store has no batches), anything unusual (a delete, a
-        move, a copy in two partitions, a batch refused because another writer got
-        there first) by apply(), one at a time."""
+        move, a batch refused because another writer got there first) by apply(), one at
+        a time."""
         if len(events) < 2:
             return super().apply_batch(events)
         store = stores[self.alias]
-        held = {}
-        ids = [event.aggregateid for event in events]
-        for start in range(0, len(ids), BATCH_READ):
-            for document in store.scan(self.container, {"id__in": ids[start:start + BATCH_READ]}):
-                held.setdefault(document["id"], []).append(document)
-        plain, unusual = defaultdict(list), []
-        for event in events:
-            write = self._plain_write(store, event, held.get(event.aggregateid, []))
-            if write is None:
-                unusual.append(event)
-            elif write:
-                plain[write[0]].append((event, write[1]))
-        groups = [group[start:start + MAX_BATCH_OPERATIONS] for group in plain.values()
-                  for start in range(0, len(group), MAX_BATCH_OPERATIONS)]
         with ThreadPoolExecutor(max_workers=CONCURRENT_WRITES) as pool:
+            held = list(pool.map(lambda event: self._held_in_partition(store, event), events))
+            plain, unusual = defaultdict(list), []
+            for event, existing in zip(events, held):
+                write = self._plain_write(store, event, existing)
+                if write is None:
+                    unusual.append(event)
+                elif write:
+                    plain[write[0]].append((event, write[1]))
+            groups = [group[start:start + MAX_BATCH_OPERATIONS] for group in plain.values()
+                      for start in range(0, len(group), MAX_BATCH_OPERATIONS)]
             jobs = [pool.submit(self._write_group, store, group) for group in groups]
             jobs += [pool.submit(self.apply, event) for event in unusual]
             for job in jobs:
                 job.result()  # surfaces the first error, as apply() would
 
+    def _held_in_partition(self, store, event):
+        """The record's document in the partition its new state names, as a list (empty if none)."""
+        if event.type == "deleted":
+            return None
+        current = self._get(store, event.aggregateid, self._partition_of(store, self.content(event)))
+        return [] if current is None else [current]
+
     def _plain_write(self, store, event, existing):
         """(partition, batch operation) for a plain creation or edit; () when the event is
-        already in place; None when it needs apply()'s care."""
-        if event.type == "deleted" or getattr(event, "repair", False) or len(existing) > 1:
+        already in place; None when it needs apply()'s care (a delete, a repair, or a record
+        not found where its new state lives: new, or moving between partitions)."""
+        if existing is None or getattr(event, "repair", False) or len(existing) > 1:
             return None
         content = self.content(event)
         partition = self._partition_of(store, content)
         if not existing:
-            return partition, ("create", content)
+            return (partition, ("create", content)) if event.version == 1 else None
         [current] = existing
         if self._partition_of(store, current) != partition or current.get(MOVED_FROM):
             return None
