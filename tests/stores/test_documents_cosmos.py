@@ -51,6 +51,7 @@ class CosmosProxy:
         self.issued_tokens = []
         self._throttles_left = 0
         self._retry_after_ms = 0
+        self._stall_seconds = 0
         self._lsn = itertools.count(1)
         self._lock = threading.Lock()
         self._upstream_connections = threading.local()
@@ -62,6 +63,10 @@ class CosmosProxy:
     def throttle(self, times, retry_after_ms):
         with self._lock:
             self._throttles_left, self._retry_after_ms = times, retry_after_ms
+
+    def stall(self, seconds):
+        """Document requests from now on wait this long before any answer (a server that hangs)."""
+        self._stall_seconds = seconds
 
     def requests_to(self, path_part, method=None):
         return [r for r in self.requests if path_part in r[1] and method in (None, r[0])]
@@ -95,6 +100,8 @@ class CosmosProxy:
 
     def answer(self, method, path, headers, body):
         self.requests.append((method, path, {k.lower(): v for k, v in headers.items()}))
+        if "/docs" in path and self._stall_seconds:
+            time.sleep(self._stall_seconds)
         if "/docs" in path:
             with self._lock:
                 throttled = self._throttles_left > 0
@@ -231,6 +238,19 @@ def test_throttled_patch_is_applied_once_when_retried(through_proxy):
 
 
 @pytest.mark.services
+def test_a_server_that_stops_answering_is_unavailable_within_the_timeout(through_proxy):
+    store, proxy = through_proxy(timeout=2)
+    store.upsert(ITEMS, {"id": "a", "pk": "p"})
+    proxy.stall(12)
+
+    started = time.monotonic()
+    with pytest.raises(Unavailable):
+        store.get(ITEMS, "a", "p")
+
+    # each attempt gives up after 2 s; the SDK tries a timed-out read a few times before raising
+    assert time.monotonic() - started < 20, "the call gave up, rather than wait on the server for ever"
+
+
 def test_call_still_throttled_after_the_retries_raises_unavailable(through_proxy):
     store, proxy = through_proxy(throttle_retries=2)
     store.create(ITEMS, {"id": "1", "pk": "p"})

@@ -292,12 +292,17 @@ class CosmosDocumentStore(DocumentStore):
         "throughput": None,
         "throttle_retries": 9,
         "throttle_max_wait": 10,
+        # Seconds each attempt of a call may wait for the server (the SDK tries a timed-out
+        # read a few times), then Unavailable: a server that stops answering must not hold
+        # a worker, and the row locks it holds, for ever.
+        "timeout": 30,
     }
     option_rules = {
         "consistency_level": one_of(*CONSISTENCY_LEVELS, nullable=True),
         # The SDK reads 0 as "use the default", so at least 1.
         "throttle_retries": whole(least=1),
         "throttle_max_wait": whole(least=1),
+        "timeout": whole(least=1),
     }
     supports_atomic_batch = True
     # A forked worker shares neither its parent's connections nor its session.
@@ -315,6 +320,8 @@ class CosmosDocumentStore(DocumentStore):
             # The SDK waits the x-ms-retry-after-ms the service sends with each 429.
             "retry_throttle_total": self.options["throttle_retries"],
             "retry_throttle_backoff_max": self.options["throttle_max_wait"],
+            "timeout": self.options["timeout"],
+            "read_timeout": self.options["timeout"],
         }
         if self.options["consistency_level"]:
             kwargs["consistency_level"] = self.options["consistency_level"]
