@@ -2,7 +2,7 @@
 JSON in bench/results.json, and put the headline table in bench/results.md and in the
 README (between its bench-table markers), so the README shows what this printed.
 
-    python -m bench.report [--quick] [NAME ...]
+    python -m bench.report [--quick] [--keep] [NAME ...]
 """
 import argparse
 import json
@@ -109,10 +109,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.report")
     parser.add_argument("names", nargs="*", default=list(BENCHES))
     parser.add_argument("--quick", action="store_true", help="the benches' short runs (not for the README)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the other benches' results from bench/results.json (after a bench failed)")
     options = parser.parse_args(argv)
-    results = {name: run_bench(name, options.quick) for name in options.names}
-    if not options.quick:
-        RESULTS.write_text(json.dumps(results, indent=2) + "\n")  # kept even if the table cannot be made
+    results = json.loads(RESULTS.read_text()) if options.keep and RESULTS.exists() else {}
+    for name in options.names:
+        results[name] = run_bench(name, options.quick)
+        if not options.quick:  # each bench's result is kept as soon as it has one
+            RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    results = {name: results[name] for name in BENCHES if name in results}
     markdown = table(results)
     if options.quick:
         print(markdown)

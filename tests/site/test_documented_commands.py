@@ -41,3 +41,18 @@ def test_every_pinned_node_package_runs_on_the_node_the_readme_names():
     found = subprocess.run(["node", "-e", ENGINES_OUTSIDE, major], cwd=ROOT, capture_output=True, text=True, check=True)
 
     assert json.loads(found.stdout) == [], f"npm ci would warn EBADENGINE on Node {major}"
+
+
+def test_the_readmes_benchmark_table_is_the_one_make_bench_printed():
+    import json
+
+    from bench.report import BENCHES, END, START
+
+    table = (ROOT / "bench" / "results.md").read_text()
+    readme = (ROOT / "README.md").read_text()
+    shown = readme.split(START, 1)[1].split(END, 1)[0].strip("\n")
+    results = json.loads((ROOT / "bench" / "results.json").read_text())
+
+    assert shown == table.strip("\n")
+    assert sorted(results) == sorted(BENCHES), "every bench ran"
+    assert all(result["commit"] in table for result in results.values())
