@@ -251,6 +251,7 @@ def test_a_server_that_stops_answering_is_unavailable_within_the_timeout(through
     assert time.monotonic() - started < 20, "the call gave up, rather than wait on the server for ever"
 
 
+@pytest.mark.services
 def test_call_still_throttled_after_the_retries_raises_unavailable(through_proxy):
     store, proxy = through_proxy(throttle_retries=2)
     store.create(ITEMS, {"id": "1", "pk": "p"})
