@@ -52,7 +52,6 @@ operating system's file cache stays warm. ``--quick`` runs 3 short runs on
 """
 import argparse
 import random
-import sys
 import time
 import uuid
 
@@ -60,6 +59,7 @@ from django.conf import settings
 
 from apps.stores.documents import declare_container
 from apps.stores.documents.sqlite import SQLiteDocumentStore
+from bench import harness
 from bench.documents_sqlite import SQLiteBaseline
 from bench.documents_workload import PARTITION_KEY, ContractEngine, product, run_workload
 
@@ -103,7 +103,7 @@ def parse_arguments(args):
 
 
 def progress(message):
-    print(f"[bench documents {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    harness.progress("documents", message)
 
 
 def measure_sqlite(options):
@@ -161,12 +161,12 @@ def size_mb(path):
 def measure_cosmos(options):
     from apps.stores.documents.cosmos import CosmosDocumentStore
     from bench.documents_cosmos import CosmosBaseline
-    from bench.harness import _port_open
+    from bench.harness import port_open
     from polyglot_site.settings.services import COSMOS_EMULATOR_KEY
 
     import urllib3
 
-    if not _port_open(options.cosmos_port):
+    if not port_open(options.cosmos_port):
         port = options.cosmos_port
         return {"skipped": f"nothing answers on 127.0.0.1:{port} (see scripts/cosmosdb-server.js)"}
     # cosmosdb-server's certificate is self-signed, and this talks to 127.0.0.1 only.

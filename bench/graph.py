@@ -31,7 +31,6 @@ planted users for development; it runs in well under a minute.
 """
 import argparse
 import gc
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -72,7 +71,7 @@ def parse_arguments(args):
 
 
 def progress(message):
-    print(f"[bench graph {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    harness.progress("graph", message)
 
 
 def run(args=None):

@@ -6,6 +6,7 @@ import platform
 import socket
 import statistics
 import subprocess
+import sys
 import time
 from importlib import metadata
 from pathlib import Path
@@ -54,13 +55,18 @@ def git_commit():
     return (result.stdout.strip() or "unknown") + ("-dirty" if dirty else "")
 
 
+def progress(bench, message):
+    """A progress line on stderr (stdout carries the JSON object only)."""
+    print(f"[bench {bench} {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 def spread(values):
     """min, median and max of a figure over repeated runs."""
     values = sorted(values)
     return {"runs": len(values), "min": values[0], "median": statistics.median(values), "max": values[-1]}
 
 
-def _port_open(port):
+def port_open(port):
     try:
         socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
         return True
@@ -73,12 +79,12 @@ def start_stand_ins(names, log=print):
     started = []
     for name in names:
         port, command = STAND_INS[name]
-        if _port_open(port):
+        if port_open(port):
             continue
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         started.append(process)
         deadline = time.monotonic() + 20
-        while not _port_open(port):
+        while not port_open(port):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{name} did not start on 127.0.0.1:{port} (is `npm ci` done?)")
             time.sleep(0.1)

@@ -77,6 +77,7 @@ from pathlib import Path
 from apps.catalog.models import Product
 from apps.stores.search import definition_for_model
 from apps.stores.search.tantivy import TantivySearchBackend
+from bench import harness
 from bench.harness import spread
 from bench.search_data import KINDS, generate_products, query_mix
 from bench.search_engines import ContractSearch, Fts5Search, TantivyFloor
@@ -113,7 +114,7 @@ def parse_arguments(args):
 
 
 def progress(message):
-    print(f"[bench search {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    harness.progress("search", message)
 
 
 def ms(seconds):

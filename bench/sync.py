@@ -49,6 +49,7 @@ from apps.stores import stores
 from apps.sync import outbox
 from apps.sync.models import Delivery, OutboxEvent
 from apps.sync.projectors import State, registry
+from bench import harness
 from bench.harness import spread
 from bench.stats import percentile
 
@@ -73,7 +74,7 @@ def parse_arguments(args):
 
 
 def progress(message):
-    print(f"[bench sync {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    harness.progress("sync", message)
 
 
 def start_worker(log_dir, concurrency=2):
