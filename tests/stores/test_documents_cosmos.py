@@ -52,6 +52,7 @@ class CosmosProxy:
         self._throttles_left = 0
         self._retry_after_ms = 0
         self._stall_seconds = 0
+        self.before_create = None  # called before a container or database POST is forwarded
         self._lsn = itertools.count(1)
         self._lock = threading.Lock()
         self._upstream_connections = threading.local()
@@ -102,6 +103,8 @@ class CosmosProxy:
         self.requests.append((method, path, {k.lower(): v for k, v in headers.items()}))
         if "/docs" in path and self._stall_seconds:
             time.sleep(self._stall_seconds)
+        if method == "POST" and path.rstrip("/").endswith(("/colls", "dbs")) and self.before_create:
+            self.before_create()
         if "/docs" in path:
             with self._lock:
                 throttled = self._throttles_left > 0
@@ -210,6 +213,22 @@ def operations_reported(action):
     finally:
         store_operation.disconnect(receiver)
     return calls
+
+
+# -- creation races --------------------------------------------------------------
+@pytest.mark.services
+def test_a_container_another_process_created_first_is_used_not_refused(through_proxy, direct):
+    """create_if_not_exists reads, then creates: another process can create in between (409)."""
+    racing = declare_container(f"test-cosmos-race-{uuid.uuid4().hex[:8]}", "/pk")
+    store, proxy = through_proxy()
+    proxy.before_create = lambda: direct.ensure_container(racing)  # the other process wins
+
+    store.create(racing, {"id": "1", "pk": "p"})
+
+    proxy.before_create = None
+    assert proxy.requests_to("/colls", "POST"), "the proxied store did try to create the container"
+    assert direct.get(racing, "1", "p")["id"] == "1"
+    direct.delete_container(racing)
 
 
 # -- throttling ---------------------------------------------------------------

@@ -342,11 +342,15 @@ class CosmosDocumentStore(DocumentStore):
     def database(self):
         """The database proxy, created if it does not exist."""
         with translated_errors():
-            return self.client.create_database_if_not_exists(
-                self.options["database"],
-                offer_throughput=self.options["throughput"],
-                response_hook=record_charge,
-            )
+            try:
+                return self.client.create_database_if_not_exists(
+                    self.options["database"],
+                    offer_throughput=self.options["throughput"],
+                    response_hook=record_charge,
+                )
+            except exceptions.CosmosResourceExistsError:
+                # Another process created it between our read and our create.
+                return self.client.get_database_client(self.options["database"])
 
     @cached_property
     def _containers(self):
@@ -357,13 +361,19 @@ class CosmosDocumentStore(DocumentStore):
         proxy = self._containers.get(container.name)
         if proxy is None:
             database = self.database
-            # One creation at a time: two concurrent create_if_not_exists can both try to create.
+            # One creation at a time in this process; another process may still win the race
+            # between create_if_not_exists's read and its create, which answers 409.
             with self._lock, translated_errors():
-                proxy = self._containers.get(container.name) or database.create_container_if_not_exists(
-                    id=container.name,
-                    partition_key=PartitionKey(path=container.partition_key),
-                    response_hook=record_charge,
-                )
+                proxy = self._containers.get(container.name)
+                if proxy is None:
+                    try:
+                        proxy = database.create_container_if_not_exists(
+                            id=container.name,
+                            partition_key=PartitionKey(path=container.partition_key),
+                            response_hook=record_charge,
+                        )
+                    except exceptions.CosmosResourceExistsError:
+                        proxy = database.get_container_client(container.name)
                 self._containers[container.name] = proxy
         return proxy
 
