@@ -82,7 +82,7 @@ def open_broker_gate():
 
     def reset():
         broker_gate.reset()
-        relay_task_started()
+        relay_task_started(registry.names())
         retry_started()
         resume_projections(registry.names())
 

@@ -144,6 +144,9 @@ def redrive(queryset):
         Delivery.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(
             status=Delivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
         )
-        for sequence in sorted({event_id for _, event_id, _ in rows}):
-            transaction.on_commit(lambda sequence=sequence: dispatch(sequence), robust=True)
+        by_event = {}
+        for _, event_id, projection in rows:
+            by_event.setdefault(event_id, set()).add(projection)
+        for sequence, projections in sorted(by_event.items()):
+            transaction.on_commit(lambda s=sequence, p=sorted(projections): dispatch(s, p), robust=True)
     return len(rows)

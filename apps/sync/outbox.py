@@ -38,5 +38,6 @@ def emit(*, aggregatetype, aggregateid, type, payload, version, using="default")
         Delivery(event=event, projection=projector.name) for projector in projectors
     )
     emitted_sequences.set((*emitted_sequences.get(), event.sequence)[-REMEMBERED_EVENTS:])
-    transaction.on_commit(lambda: dispatch(event.sequence), using=using, robust=True)
+    names = [projector.name for projector in projectors]
+    transaction.on_commit(lambda: dispatch(event.sequence, names), using=using, robust=True)
     return event

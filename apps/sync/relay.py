@@ -204,21 +204,24 @@ def _fail(delivery, message, *, dead=False):
         delivery.next_attempt_at = timezone.now() + timedelta(seconds=retry_delay(delivery.attempts))
 
 
-def drain(*, batch_size=BATCH_SIZE, max_batches=25):
+def drain(*, projection=None, batch_size=BATCH_SIZE, max_batches=25):
     """Deliver every pending delivery and every failed one whose backoff is over, in batches.
 
     Dispatch sends one message while a relay task is queued (see
     relay_flags.relay_task_queued), so a drain must take everything committed
     before it finishes. A projection whose store was found unavailable is
     paused: its deliveries wait for the retry without asking the store, so
-    the others keep flowing. Returns (how many deliveries it ran, whether
-    some are left for another drain).
+    the others keep flowing. With ``projection``, only that projection's
+    deliveries. Returns (how many deliveries it ran, whether some are left for
+    another drain).
     """
     handled = 0
     for _ in range(max_batches):
         due = Delivery.objects.filter(
             Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.FAILED, next_attempt_at__lte=timezone.now())
         )
+        if projection is not None:
+            due = due.filter(projection=projection)
         ids = list(due.order_by("event_id", "pk").values_list("pk", flat=True)[:batch_size])
         if not ids:
             return handled, False

@@ -38,10 +38,11 @@ class BrokerGate:
 
 broker_gate = BrokerGate()
 
-# Set while a relay task is queued and not yet started: that task will deliver
-# every event committed before it drains, so a busy site sends one message per
-# batch instead of one per event. Expires in case the message is lost.
-RELAY_QUEUED_KEY = "sync:relay-queued"
+# Set (per projection) while a relay task for that projection is queued and not
+# yet started: that task will deliver every event committed before it drains, so
+# a busy site sends one message per batch instead of one per event. Expires in
+# case the message is lost.
+RELAY_QUEUED_KEY = "sync:relay-queued:{}"
 RELAY_QUEUED_SECONDS = 2
 RETRY_KEY = "sync:retry-queued"
 PAUSED_KEY = "sync:paused:{}"
@@ -57,15 +58,15 @@ def with_cache(call, fallback, consequence=""):
         return fallback
 
 
-def relay_task_queued():
-    """Mark a relay task as queued; False if one already is (so this event rides along)."""
-    return with_cache(lambda: cache.add(RELAY_QUEUED_KEY, 1, timeout=RELAY_QUEUED_SECONDS), True,
-                      ": one relay message per event")
+def relay_task_queued(projection):
+    """Mark a relay task for ``projection`` as queued; False if one already is (so this event rides along)."""
+    key = RELAY_QUEUED_KEY.format(projection)
+    return with_cache(lambda: cache.add(key, 1, timeout=RELAY_QUEUED_SECONDS), True, ": one relay message per event")
 
 
-def relay_task_started():
-    """Called by the relay task before it drains: events committed from now on queue a new task."""
-    with_cache(lambda: cache.delete(RELAY_QUEUED_KEY), None)
+def relay_task_started(projections):
+    """Called by a relay task before it drains: events committed from now on queue a new task."""
+    with_cache(lambda: cache.delete_many([RELAY_QUEUED_KEY.format(name) for name in projections]), None)
 
 
 def claim_retry(due):

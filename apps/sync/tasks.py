@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from . import relay, sagas
 from .conf import sync_setting
+from .projectors import registry
 from .relay_flags import claim_retry, relay_task_started, retry_started
 
 logger = logging.getLogger(__name__)
@@ -23,16 +24,17 @@ DATABASE_RETRIES = dict(
 
 
 @shared_task(**DATABASE_RETRIES)
-def deliver_event(sequence):
-    """Deliver everything due, starting with a committed event (dispatched on commit).
+def deliver_event(sequence, projection=None):
+    """Deliver everything due to ``projection`` (every projection if None), starting
+    with a committed event (dispatched on commit).
 
     Failures are recorded per delivery; the relay schedules their retry for
     when the backoff is over, so no periodic task is needed for them (beat's
     sweeper stays as the safety net). Only a database outage makes the task
     itself retry.
     """
-    relay_task_started()
-    _drain_then_schedule()
+    relay_task_started([projection] if projection else registry.names())
+    _drain_then_schedule(projection)
 
 
 @shared_task(**DATABASE_RETRIES)
@@ -57,10 +59,13 @@ def resume_sagas():
     return sagas.resume_stuck()
 
 
-def _drain_then_schedule():
-    _handled, more = relay.drain()
+def _drain_then_schedule(projection=None):
+    _handled, more = relay.drain(projection=projection)
     if more:
-        retry_deliveries.delay()  # hand over rather than run for ever
+        if projection:
+            deliver_event.delay(None, projection)  # hand over rather than run for ever
+        else:
+            retry_deliveries.delay()
     schedule_retry()
 
 

@@ -187,6 +187,30 @@ def test_number_and_string_partition_keys_are_different_partitions(store, stand_
     assert store.count("test-things", partition_key="5") == 1
 
 
+def test_get_many_answers_the_documents_found_in_the_partition_and_leaves_out_the_rest(store):
+    store.create("test-things", {"id": "1", "pk": "p", "n": 1})
+    store.create("test-things", {"id": "2", "pk": "p", "n": 2})
+    store.create("test-things", {"id": "3", "pk": "q", "n": 3})  # another partition
+
+    # Five misses: Cosmos DB's batch of reads fails on each, so this also walks its one-by-one fallback.
+    found = store.get_many("test-things", "p", ["missing", "1", "3", "2", "other-missing", "1", "gone", "absent"])
+
+    assert sorted(found) == ["1", "2"]
+    assert found["2"]["n"] == 2
+    assert found["1"]["_etag"] == store.get("test-things", "1", "p")["_etag"]
+
+
+def test_get_many_reads_a_hundred_documents_and_refuses_more(store):
+    store.execute_batch("test-things", "p", [("create", {"id": str(n), "pk": "p"}) for n in range(100)])
+
+    assert len(store.get_many("test-things", "p", [str(n) for n in range(100)])) == 100
+    assert store.get_many("test-things", "p", []) == {}
+    with pytest.raises(InvalidQuery):
+        store.get_many("test-things", "p", [str(n) for n in range(101)])
+    with pytest.raises(InvalidQuery):
+        store.get_many("test-things", "p", ["..", "1"])
+
+
 def test_get_of_missing_document_raises_not_found(store):
     store.create("test-things", {"id": "1", "pk": "p"})
 

@@ -66,3 +66,27 @@ def test_a_broker_that_is_down_fails_no_write_and_is_not_asked_again_at_once(
     assert not broker_gate.is_open()
     pending = Delivery.objects.filter(status="pending", event__aggregateid__in=[str(first.pk), str(second.pk)])
     assert pending.count() == 4
+
+
+def test_dispatch_queues_one_relay_task_per_projection_and_later_events_ride_along(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from apps.sync import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.deliver_event, "delay", lambda *args: queued.append(args))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = ProductFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        ProductFactory()  # while the first two tasks wait in the queue
+
+    sequence = Delivery.objects.filter(event__aggregateid=str(first.pk)).first().event_id
+    assert sorted(queued) == [(sequence, "catalog.product.document"), (sequence, "catalog.product.search")]
+
+    tasks.relay_task_started(["catalog.product.search"])  # the search task starts draining
+    with django_capture_on_commit_callbacks(execute=True):
+        third = ProductFactory()
+
+    third_sequence = Delivery.objects.filter(event__aggregateid=str(third.pk)).first().event_id
+    assert queued[2:] == [(third_sequence, "catalog.product.search")], "the document task still waits: it takes this one too"

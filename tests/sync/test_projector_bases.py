@@ -7,7 +7,7 @@ from apps.sync.changes import record_change
 from apps.sync.edge_ids import edge_aggregate_id
 from apps.sync.homes import GraphEdgeHome, SQLHome
 from apps.sync.models import Delivery, OutboxEvent
-from apps.sync.projectors import CacheProjector, GraphEdgeHomeProjector, GraphProjector, Projector, registry
+from apps.sync.projectors import CacheProjector, GraphEdgeHomeProjector, GraphProjector, Projector, State, registry
 from tests.sync import stock_home
 from tests.testapp.models import Basket, BasketLine
 
@@ -240,3 +240,43 @@ def test_a_graph_projection_keeps_a_vertex_and_the_edges_the_record_owns(basket_
     Basket.objects.get().delete()
     assert list(basket_graph.scan_vertices("test_basket")) == []
     assert basket_graph.neighbours("mug", direction="in", label="test_holds") == []
+
+
+def product_state(id, version, name, category="lamps", type="saved"):
+    return State("catalog.product", id, type, version, {"name": name, "category": category})
+
+
+def test_a_document_batch_creates_without_reading_yet_keeps_what_is_already_stored(clean_stores):
+    """New records (version 1) are written without a read; a create that meets a stored
+    document, an edit, a move to another partition and a stale event still end right."""
+    from apps.stores import stores
+
+    projector, documents = registry.get("catalog.product.document"), stores["documents"]
+    documents.create("products", {"id": "redelivered", "category": "lamps", "version": 1, "name": "Old",
+                                  "attributes": {"watts": 40}})
+    documents.create("products", {"id": "edited", "category": "lamps", "version": 1, "name": "Before",
+                                  "attributes": {"watts": 60}})
+    documents.create("products", {"id": "moved", "category": "lamps", "version": 1, "name": "Moving"})
+    documents.create("products", {"id": "ahead", "category": "lamps", "version": 5, "name": "Newest"})
+
+    projector.apply_batch([
+        product_state("new-1", 1, "New one"),
+        product_state("new-2", 1, "New two", category="chairs"),
+        product_state("redelivered", 1, "Old again"),
+        product_state("edited", 2, "After"),
+        product_state("moved", 2, "Moved", category="chairs"),
+        product_state("ahead", 3, "Stale"),
+        product_state("unseen-edit", 4, "Created by its fourth event"),
+    ])
+
+    stored = {d["id"]: d for d in documents.scan("products")}
+    assert {id: (d["category"], d["version"], d["name"]) for id, d in stored.items()} == {
+        "new-1": ("lamps", 1, "New one"),
+        "new-2": ("chairs", 1, "New two"),
+        "redelivered": ("lamps", 1, "Old"),  # already in place: not written again
+        "edited": ("lamps", 2, "After"),
+        "moved": ("chairs", 2, "Moved"),
+        "ahead": ("lamps", 5, "Newest"),
+        "unseen-edit": ("lamps", 4, "Created by its fourth event"),
+    }
+    assert stored["edited"]["attributes"] == {"watts": 60}, "fields whose home is the document are kept"

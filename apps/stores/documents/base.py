@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..base import StoreBackend
-from ..exceptions import InvalidQuery, NotSupported
+from ..exceptions import InvalidQuery, NotFound, NotSupported
 from ..query import FIELD_SEGMENT, OPERATORS, Condition, as_filter, parse_lookup
 from ..metrics import timed
 from ..paging import check_page_size, scan_pages
@@ -373,6 +373,21 @@ class DocumentStore(StoreBackend):
         with self._timed("get", container):
             return self._get(container, id, partition_key)
 
+    def get_many(self, container, partition_key, ids):
+        """The documents of one partition with these ids, as {id: document}; ids with no
+        document are left out. At most 100 ids (MAX_BATCH_OPERATIONS). Backends answer in
+        one round trip where they can (Cosmos DB: one transactional batch of reads), so a
+        caller reading a hundred documents pays one request's overhead, not a hundred."""
+        container = self.container(container)
+        check_partition_value(partition_key)
+        if not isinstance(ids, (list, tuple, set, frozenset)) or len(ids) > MAX_BATCH_OPERATIONS:
+            raise InvalidQuery(f"get_many takes a list of at most {MAX_BATCH_OPERATIONS} ids.")
+        ids = list(dict.fromkeys(check_document_id(str(id)) for id in ids))
+        if not ids:
+            return {}
+        with self._timed("get_many", container):
+            return self._get_many(container, partition_key, ids)
+
     def create(self, container, document):
         """Insert a new document; Conflict if its id exists in the partition."""
         container = self.container(container)
@@ -514,6 +529,15 @@ class DocumentStore(StoreBackend):
 
     def _get(self, container, id, partition_key):
         raise NotImplementedError("subclasses of DocumentStore must provide a _get() method")
+
+    def _get_many(self, container, partition_key, ids):
+        found = {}
+        for id in ids:
+            try:
+                found[id] = self._get(container, id, partition_key)
+            except NotFound:
+                pass
+        return found
 
     def _create(self, container, document, partition_key):
         raise NotImplementedError("subclasses of DocumentStore must provide a _create() method")

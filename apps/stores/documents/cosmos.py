@@ -274,6 +274,10 @@ def order_clause(order):
     return " ORDER BY " + ", ".join(field_ref(path) + (" DESC" if desc else "") for path, desc in order)
 
 
+# A batch of reads that met this many missing documents reads the rest one by one.
+GET_MANY_BATCH_MISSES = 3
+
+
 class CosmosDocumentStore(DocumentStore):
     """Documents in Azure Cosmos DB for NoSQL; the database and containers are created on demand.
 
@@ -401,6 +405,30 @@ class CosmosDocumentStore(DocumentStore):
     def _get(self, container, id, partition_key):
         item = self._proxy(container).read_item(id, partition_key=partition_key, response_hook=record_charge)
         return public(item)
+
+    def _get_many(self, container, partition_key, ids):
+        """One transactional batch of reads. A read of a missing document fails the whole
+        batch (naming it), so it is left out and the rest read again; after a few misses
+        the rest are read one by one, which costs less than a batch per miss."""
+        found, wanted, misses = {}, list(ids), 0
+        with translated_errors():
+            proxy = self._proxy(container)
+            while wanted and misses < GET_MANY_BATCH_MISSES:
+                try:
+                    results = proxy.execute_item_batch(
+                        [("read", (id,), {}) for id in wanted], partition_key=partition_key,
+                        response_hook=record_charge,
+                    )
+                except exceptions.CosmosBatchOperationError as e:
+                    record_charge(e.headers or {})
+                    if e.status_code != 404 or e.error_index is None:
+                        raise
+                    del wanted[e.error_index]
+                    misses += 1
+                    continue
+                found.update((item["id"], public(item)) for item in (r["resourceBody"] for r in results))
+                return found
+        return {**found, **super()._get_many(container, partition_key, wanted)}
 
     @translated_errors()
     def _create(self, container, document, partition_key):

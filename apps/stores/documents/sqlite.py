@@ -278,6 +278,14 @@ class SQLiteDocumentStore(DocumentStore):
             raise NotFound(f"No {container.name} document {id!r} in partition {partition_key!r}.")
         return stored(json.loads(row[0]), row[1], row[2])
 
+    def _get_many(self, container, partition_key, ids):
+        placeholders = ", ".join("?" * len(ids))
+        rows = self._db().execute(
+            f"SELECT id, body, etag, ts FROM documents WHERE container = ? AND partition_key = ? AND id IN ({placeholders})",
+            (container.name, partition_column(partition_key), *ids),
+        )
+        return {id: stored(json.loads(body), etag, ts) for id, body, etag, ts in rows}
+
     def _create(self, container, document, partition_key):
         return self._insert(self._db(), container, document, partition_key)
 

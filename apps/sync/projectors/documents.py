@@ -71,24 +71,27 @@ class DocumentProjector(Projector):
         raise PreconditionFailed(f"Document {self.container}/{event.aggregateid} kept changing; will retry.")
 
     def apply_batch(self, events):
-        """Several records at once: their documents read by concurrent point reads in the
-        partition each event names (a store answers those from its index, unlike a query),
-        the usual creations and edits written as one atomic batch per partition (or
-        concurrently, where the store has no batches), anything unusual (a delete, a
-        move, a batch refused because another writer got there first) by apply(), one at
-        a time."""
+        """Several records at once, in a few requests rather than one or two per record.
+
+        New records (version 1) are written without a read. The documents of the
+        others are read per partition with get_many (one request per hundred), in the
+        partition each event names. The usual creations and edits are then written as
+        one atomic batch per partition (or concurrently, where the store has no
+        batches); anything unusual (a delete, a move, a repair, a batch refused because
+        another writer got there first) goes through apply(), one at a time.
+        """
         if len(events) < 2:
             return super().apply_batch(events)
         store = stores[self.alias]
         with ThreadPoolExecutor(max_workers=CONCURRENT_WRITES) as pool:
-            held = list(pool.map(lambda event: self._held_in_partition(store, event), events))
+            held = self._held_documents(store, pool, events)
             plain, unusual = defaultdict(list), []
-            for event, existing in zip(events, held):
-                write = self._plain_write(store, event, existing)
+            for event in events:
+                write = self._plain_write(store, event, held.get(event.aggregateid))
                 if write is None:
                     unusual.append(event)
                 elif write:
-                    plain[write[0]].append((event, write[1]))
+                    plain[_partition_key(write[0])].append((event, write[1]))
             groups = [group[start:start + MAX_BATCH_OPERATIONS] for group in plain.values()
                       for start in range(0, len(group), MAX_BATCH_OPERATIONS)]
             jobs = [pool.submit(self._write_group, store, group) for group in groups]
@@ -96,12 +99,29 @@ class DocumentProjector(Projector):
             for job in jobs:
                 job.result()  # surfaces the first error, as apply() would
 
-    def _held_in_partition(self, store, event):
-        """The record's document in the partition its new state names, as a list (empty if none)."""
-        if event.type == "deleted":
-            return None
-        current = self._get(store, event.aggregateid, self._partition_of(store, self.content(event)))
-        return [] if current is None else [current]
+    def _held_documents(self, store, pool, events):
+        """{record id: [its document in the partition its new state names], or [] if none}.
+
+        New records (version 1) are taken as absent without a read: a create that
+        meets a document after all fails its batch, which then goes through apply().
+        Deletes and repairs are left out: apply() looks in every partition.
+        """
+        wanted = defaultdict(list)  # partition key -> (partition, ids)
+        held = {}
+        for event in events:
+            if event.type == "deleted" or getattr(event, "repair", False):
+                continue
+            if event.version == 1:
+                held[event.aggregateid] = []
+                continue
+            partition = self._partition_of(store, self.content(event))
+            wanted[_partition_key(partition)].append((partition, event.aggregateid))
+        reads = [(pairs[0][0], [id for _, id in pairs[start:start + MAX_BATCH_OPERATIONS]])
+                 for pairs in wanted.values() for start in range(0, len(pairs), MAX_BATCH_OPERATIONS)]
+        answers = pool.map(lambda read: store.get_many(self.container, read[0], read[1]), reads)
+        for (_partition, ids), found in zip(reads, answers):
+            held.update((id, [found[id]] if id in found else []) for id in ids)
+        return held
 
     def _plain_write(self, store, event, existing):
         """(partition, batch operation) for a plain creation or edit; () when the event is
@@ -229,3 +249,8 @@ class DocumentHomeProjector(Projector):
             return
         document = {**event.payload, "id": event.aggregateid, VERSION_FIELD: event.version}
         store.upsert(self.container, document, if_match=current["_etag"] if current else None)
+
+
+def _partition_key(value):
+    """A dictionary key for a partition value: 5 and "5" are two partitions (see same_partition)."""
+    return (type(value) is str, value)

@@ -267,7 +267,9 @@ class TantivySearchBackend(SearchBackend):
 
         def take():
             try:
-                return index.writer(heap_size=self.options["writer_heap_mb"] * 1_000_000)
+                # One indexing thread: a batch of the relay is small, and each thread writes a
+                # segment of its own, which makes every commit write (and fsync) more files.
+                return index.writer(heap_size=self.options["writer_heap_mb"] * 1_000_000, num_threads=1)
             except ValueError as e:
                 if "LockBusy" in str(e):
                     raise WriterLocked(str(e)) from e
