@@ -204,7 +204,7 @@ def _fail(delivery, message, *, dead=False):
         delivery.next_attempt_at = timezone.now() + timedelta(seconds=retry_delay(delivery.attempts))
 
 
-def drain(*, projection=None, batch_size=BATCH_SIZE, max_batches=25):
+def drain(*, projection=None, batch_size=BATCH_SIZE, max_batches=25, on_batch=None):
     """Deliver every pending delivery and every failed one whose backoff is over, in batches.
 
     Dispatch sends one message while a relay task is queued (see
@@ -212,17 +212,14 @@ def drain(*, projection=None, batch_size=BATCH_SIZE, max_batches=25):
     before it finishes. A projection whose store was found unavailable is
     paused: its deliveries wait for the retry without asking the store, so
     the others keep flowing. With ``projection``, only that projection's
-    deliveries. Returns (how many deliveries it ran, whether some are left for
-    another drain).
+    deliveries; ``on_batch`` is called before each batch. Returns (how many
+    deliveries it ran, whether some are left for another drain).
     """
     handled = 0
     for _ in range(max_batches):
-        due = Delivery.objects.filter(
-            Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.FAILED, next_attempt_at__lte=timezone.now())
-        )
-        if projection is not None:
-            due = due.filter(projection=projection)
-        ids = list(due.order_by("event_id", "pk").values_list("pk", flat=True)[:batch_size])
+        if on_batch is not None:
+            on_batch()
+        ids = list(_due(projection).order_by("event_id", "pk").values_list("pk", flat=True)[:batch_size])
         if not ids:
             return handled, False
         statuses = deliver_batch(ids)
@@ -230,6 +227,19 @@ def drain(*, projection=None, batch_size=BATCH_SIZE, max_batches=25):
             return handled, False  # another worker holds them
         handled += len(statuses)
     return handled, True
+
+
+def _due(projection=None):
+    """Pending deliveries and failed ones whose backoff is over (of one projection, if given)."""
+    due = Delivery.objects.filter(
+        Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.FAILED, next_attempt_at__lte=timezone.now())
+    )
+    return due if projection is None else due.filter(projection=projection)
+
+
+def has_due(projection=None):
+    """Whether a drain would find anything to deliver now."""
+    return _due(projection).exists()
 
 
 def next_retry_at():

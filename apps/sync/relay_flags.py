@@ -5,6 +5,7 @@ Kept apart from both so neither has to import the other.
 import logging
 import threading
 import time
+import uuid
 
 from django.core.cache import cache
 
@@ -45,6 +46,12 @@ broker_gate = BrokerGate()
 RELAY_QUEUED_KEY = "sync:relay-queued:{}"
 RELAY_QUEUED_SECONDS = 2
 RETRY_KEY = "sync:retry-queued"
+# Held while a worker drains a projection, so two workers never drain the same one:
+# a store with one writer (a tantivy index) would make the second wait on its lock
+# while the other projection's task waited for a free worker. Renewed per batch;
+# expires in case its worker dies.
+DRAINING_KEY = "sync:draining:{}"
+DRAINING_SECONDS = 30
 PAUSED_KEY = "sync:paused:{}"
 
 
@@ -109,3 +116,29 @@ def paused_until(projection):
 def resume_projections(names):
     """An operator says the stores are back (a redrive): try them at once."""
     with_cache(lambda: cache.delete_many([PAUSED_KEY.format(name) for name in names]), None)
+
+
+def claim_drain(projection):
+    """A token if this worker may drain ``projection`` now; None while another worker does.
+
+    Without the cache, every worker may drain (as before there was a lease)."""
+    token = uuid.uuid4().hex
+    key = DRAINING_KEY.format(projection)
+    return with_cache(lambda: token if cache.add(key, token, timeout=DRAINING_SECONDS) else None, token,
+                      ": workers may drain one projection at once")
+
+
+def renew_drain(projection):
+    """Keep the lease while a long drain goes on (called once per batch)."""
+    with_cache(lambda: cache.touch(DRAINING_KEY.format(projection), DRAINING_SECONDS), None)
+
+
+def release_drain(projection, token):
+    """Let go of the lease, unless it expired and another worker holds it now."""
+    key = DRAINING_KEY.format(projection)
+
+    def release():
+        if cache.get(key) == token:
+            cache.delete(key)
+
+    with_cache(release, None)

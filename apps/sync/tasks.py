@@ -9,7 +9,7 @@ from django.utils import timezone
 from . import relay, sagas
 from .conf import sync_setting
 from .projectors import registry
-from .relay_flags import claim_retry, relay_task_started, retry_started
+from .relay_flags import claim_drain, claim_retry, relay_task_started, release_drain, renew_drain, retry_started
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +33,13 @@ def deliver_event(sequence, projection=None):
     sweeper stays as the safety net). Only a database outage makes the task
     itself retry.
     """
-    relay_task_started([projection] if projection else registry.names())
-    _drain_then_schedule(projection)
+    if projection is None:
+        relay_task_started(registry.names())
+        _drain_then_schedule()
+        return
+    relay_task_started([projection])
+    drain_projection(projection)
+    schedule_retry()
 
 
 @shared_task(**DATABASE_RETRIES)
@@ -59,13 +64,32 @@ def resume_sagas():
     return sagas.resume_stuck()
 
 
-def _drain_then_schedule(projection=None):
-    _handled, more = relay.drain(projection=projection)
-    if more:
-        if projection:
+def drain_projection(projection):
+    """Drain one projection, unless another worker is draining it.
+
+    A worker that finds the lease held leaves: the holder looks again for due
+    deliveries after letting go of the lease, so an event committed before this
+    worker looked is never left behind (it is seen by that second look, or this
+    worker got the lease).
+    """
+    idle_rounds = 0
+    while (token := claim_drain(projection)) is not None:
+        try:
+            handled, more = relay.drain(projection=projection, on_batch=lambda: renew_drain(projection))
+        finally:
+            release_drain(projection, token)
+        if more:
             deliver_event.delay(None, projection)  # hand over rather than run for ever
-        else:
-            retry_deliveries.delay()
+            return
+        idle_rounds = 0 if handled else idle_rounds + 1
+        if idle_rounds > 1 or not relay.has_due(projection):
+            return  # nothing due, or only what another worker (the sweeper) holds and delivers
+
+
+def _drain_then_schedule():
+    _handled, more = relay.drain()
+    if more:
+        retry_deliveries.delay()  # hand over rather than run for ever
     schedule_retry()
 
 

@@ -242,3 +242,42 @@ def test_events_keep_their_order_and_versions(clean_stores):
     events = list(OutboxEvent.objects.values_list("type", "version"))
     assert events == [("saved", 1), ("saved", 2), ("deleted", 3)]
     assert ProjectionCursor.objects.get(projection="catalog.product.document").version == 3
+
+
+def test_a_projection_held_by_another_workers_drain_is_left_to_that_worker(clean_stores, lost_messages):
+    from apps.sync import tasks
+    from apps.sync.relay_flags import claim_drain, release_drain
+
+    product = ProductFactory()
+    token = claim_drain("catalog.product.search")  # another worker drains the search projection
+    try:
+        tasks.drain_projection("catalog.product.search")
+        tasks.drain_projection("catalog.product.document")
+    finally:
+        release_drain("catalog.product.search", token)
+
+    statuses = dict(Delivery.objects.filter(event__aggregateid=str(product.pk)).values_list("projection", "status"))
+    assert statuses == {"catalog.product.search": "pending", "catalog.product.document": "done"}
+
+
+def test_an_event_whose_task_found_the_projection_busy_is_delivered_by_the_drain_that_held_it(
+    clean_stores, monkeypatch
+):
+    """The holder looks again after letting go: nothing committed meanwhile is left for the sweeper."""
+    from apps.sync import tasks
+
+    real_drain, late = relay.drain, []
+
+    def drain_while_another_product_is_saved(**options):
+        outcome = real_drain(**options)
+        if not late and options.get("projection") == "catalog.product.search":
+            late.append(ProductFactory(name="Committed mid-drain"))  # its own task finds the lease held
+        return outcome
+
+    monkeypatch.setattr(relay, "drain", drain_while_another_product_is_saved)
+    first = ProductFactory()
+
+    assert late, "the second product was saved during the first drain"
+    for product in (first, late[0]):
+        statuses = set(Delivery.objects.filter(event__aggregateid=str(product.pk)).values_list("status", flat=True))
+        assert statuses == {"done"}
