@@ -6,7 +6,9 @@ Runs the services profile as shipped (PostgreSQL, RabbitMQ, documents in
 cosmosdb-server, search in tantivy), in a database, queue and Cosmos database
 of its own; bench/sync_env.py starts cosmosdb-server (by pid) if it is not
 running, and removes everything afterwards. One Celery worker with two
-processes delivers.
+processes delivers; dispatch queues one relay task per projection, and one
+worker at a time drains a projection (so the document store and the search
+index are written at once, by the two processes).
 
 latency: products are saved (half creates, half updates of earlier ones) at a
 steady ``--rate`` per second. Each event's clock starts at its COMMIT (an
@@ -22,7 +24,8 @@ broker. Reported: the producers' rate, the events fully delivered within the
 window, the backlog at its end and how long it took to drain. Live producers
 on this machine's 2 cores write far fewer than 2,000 events/s, so the relay's
 own ceiling is measured too: a backlog of ``--backlog`` committed events
-drained by the two worker processes through the broker.
+drained by the two worker processes through the broker (one task per
+projection, as dispatch sends them).
 
 There is no second implementation to compare with here: the baseline is the
 direct write a request would otherwise make (each save writing the document
