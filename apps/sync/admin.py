@@ -1,12 +1,21 @@
+from datetime import timedelta
+
 from django.contrib import admin, messages
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import ngettext
 
 from . import maintenance
+from .homes import SQLHome
 from .lag import projection_lag
 from .models import Delivery, OutboxEvent, SagaRun, SagaStep
+from .projectors import registry
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by the sync machinery only; operators look and redrive."""
+    """Rows written by the sync machinery only; operators look and redrive, and nothing
+    here can be deleted: an event or delivery removed by hand is a change lost."""
 
     def has_add_permission(self, request):
         return False
@@ -14,34 +23,99 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AgeFilter(admin.SimpleListFilter):
+    """How long ago the row was written."""
+
+    title = "age"
+    parameter_name = "age"
+    field = "created_at"
+    AGES = {"hour": ("Last hour", timedelta(hours=1)), "day": ("Last 24 hours", timedelta(days=1)),
+            "week": ("Last 7 days", timedelta(days=7))}
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _) in self.AGES.items()] + [("older", "Older than 7 days")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() in self.AGES:
+            return queryset.filter(**{f"{self.field}__gte": now - self.AGES[self.value()][1]})
+        if self.value() == "older":
+            return queryset.filter(**{f"{self.field}__lt": now - self.AGES["week"][1]})
+        return queryset
+
+
+def record_link(aggregatetype, aggregateid):
+    """The record an event concerns, linked to its admin page when its home is a model the admin shows."""
+    label = f"{aggregatetype} {aggregateid}"
+    for projector in registry.for_type(aggregatetype):
+        if isinstance(projector.home, SQLHome):
+            meta = projector.home.model._meta
+            try:
+                url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[aggregateid])
+            except NoReverseMatch:
+                break
+            return format_html('<a href="{}">{}</a>', url, label)
+    return label
+
 
 @admin.register(OutboxEvent)
 class OutboxEventAdmin(ReadOnlyAdmin):
-    list_display = ("sequence", "aggregatetype", "aggregateid", "type", "version", "created_at")
-    list_filter = ("aggregatetype", "type")
-    search_fields = ("aggregateid",)
+    """Events newest first, each with the record it concerns."""
+
+    list_display = ("sequence", "record", "type", "version", "created_at")
+    list_filter = ("aggregatetype", "type", AgeFilter)
+    search_fields = ("=aggregateid",)
+    ordering = ("-sequence",)
     readonly_fields = [f.name for f in OutboxEvent._meta.fields]
+
+    @admin.display(description="record", ordering="aggregateid")
+    def record(self, event):
+        return record_link(event.aggregatetype, event.aggregateid)
 
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    """Deliveries per projection, with the lag of each projection above the list."""
+    """Deliveries newest first, each with the record it concerns, and the lag of each
+    projection above the list. The columns fit 1280 px; the whole error is on the row's page."""
 
-    list_display = ("event_id", "projection", "status", "outcome", "attempts", "next_attempt_at", "short_error")
-    list_filter = ("status", "projection")
-    search_fields = ("event__aggregateid", "last_error")
+    list_display = ("event_id", "record", "projection", "status", "attempts", "next_attempt_at", "short_error")
+    list_display_links = ("event_id",)
+    list_filter = ("status", "projection", AgeFilter)
+    search_fields = ("=event__aggregateid", "last_error")
     list_select_related = ("event",)
+    ordering = ("-event_id", "projection")
     readonly_fields = [f.name for f in Delivery._meta.fields]
     actions = ["redrive"]
 
+    @admin.display(description="record", ordering="event__aggregateid")
+    def record(self, delivery):
+        return record_link(delivery.event.aggregatetype, delivery.event.aggregateid)
+
     @admin.display(description="last error")
     def short_error(self, delivery):
-        return (delivery.last_error[:80] + "…") if len(delivery.last_error) > 80 else delivery.last_error
+        return (delivery.last_error[:60] + "…") if len(delivery.last_error) > 60 else delivery.last_error
 
     @admin.action(description="Redrive selected failed or dead deliveries", permissions=["redrive"])
     def redrive(self, request, queryset):
+        chosen = queryset.count()
         count = maintenance.redrive(queryset)
-        self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
+        if not count:
+            self.message_user(
+                request, "Nothing was redriven: only failed or dead deliveries can be redriven.", messages.WARNING
+            )
+            return
+        message = ngettext("%(count)d delivery queued again.", "%(count)d deliveries queued again.", count)
+        skipped = chosen - count
+        if skipped:
+            message += " " + ngettext(
+                "%(skipped)d was not failed or dead and was left as it was.",
+                "%(skipped)d were not failed or dead and were left as they were.", skipped,
+            )
+        self.message_user(request, message % {"count": count, "skipped": skipped}, messages.SUCCESS)
 
     def has_redrive_permission(self, request):
         return request.user.has_perm("sync.change_delivery") or request.user.is_superuser
@@ -71,6 +145,3 @@ class SagaRunAdmin(ReadOnlyAdmin):
     search_fields = ("key", "=id")
     readonly_fields = ("id", "saga", "key", "state", "context", "error", "lease_until", "created_at", "updated_at")
     inlines = [SagaStepInline]
-
-    def has_delete_permission(self, request, obj=None):
-        return False

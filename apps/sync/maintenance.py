@@ -142,7 +142,7 @@ def redrive(queryset):
     resume_projections({projection for _, _, projection in rows})
     with transaction.atomic():
         Delivery.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(
-            status=Delivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+            status=Delivery.Status.PENDING, outcome="", attempts=0, next_attempt_at=timezone.now()
         )
         by_event = {}
         for _, event_id, projection in rows:
