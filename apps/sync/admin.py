@@ -1,16 +1,23 @@
 from datetime import timedelta
 
 from django.contrib import admin, messages
-from django.urls import NoReverseMatch, reverse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timeuntil
 from django.utils.translation import ngettext
 
-from . import maintenance
+from . import redrive
+from .data_map import data_map
 from .homes import SQLHome
 from .lag import projection_lag
-from .models import Delivery, OutboxEvent, SagaRun, SagaStep
+from .maintenance_runs import RunRefused
+from .models import Delivery, MaintenanceRun, OutboxEvent, SagaRun, SagaStep
 from .projectors import registry
+from .tasks import start_maintenance
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -49,8 +56,9 @@ class AgeFilter(admin.SimpleListFilter):
 
 
 def record_link(aggregatetype, aggregateid):
-    """The record an event concerns, linked to its admin page when its home is a model the admin shows."""
-    label = f"{aggregatetype} {aggregateid}"
+    """The record an event concerns ("product 31", the full type in its title), linked to its
+    admin page when its home is a model the admin shows."""
+    label = f"{aggregatetype.rsplit('.', 1)[-1]} {aggregateid}"
     for projector in registry.for_type(aggregatetype):
         if isinstance(projector.home, SQLHome):
             meta = projector.home.model._meta
@@ -58,8 +66,8 @@ def record_link(aggregatetype, aggregateid):
                 url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[aggregateid])
             except NoReverseMatch:
                 break
-            return format_html('<a href="{}">{}</a>', url, label)
-    return label
+            return format_html('<a href="{}" title="{} {}">{}</a>', url, aggregatetype, aggregateid, label)
+    return format_html('<span title="{} {}">{}</span>', aggregatetype, aggregateid, label)
 
 
 @admin.register(OutboxEvent)
@@ -82,7 +90,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
     """Deliveries newest first, each with the record it concerns, and the lag of each
     projection above the list. The columns fit 1280 px; the whole error is on the row's page."""
 
-    list_display = ("event_id", "record", "projection", "status", "attempts", "next_attempt_at", "short_error")
+    list_display = ("event_id", "record", "projection", "status", "attempts", "next_try", "short_error")
     list_display_links = ("event_id",)
     list_filter = ("status", "projection", AgeFilter)
     search_fields = ("=event__aggregateid", "last_error")
@@ -95,6 +103,14 @@ class DeliveryAdmin(ReadOnlyAdmin):
     def record(self, delivery):
         return record_link(delivery.event.aggregatetype, delivery.event.aggregateid)
 
+    @admin.display(description="next try", ordering="next_attempt_at")
+    def next_try(self, delivery):
+        if delivery.status != Delivery.Status.FAILED:
+            return "—"
+        if delivery.next_attempt_at <= timezone.now():
+            return "due now"
+        return f"in {timeuntil(delivery.next_attempt_at)}"
+
     @admin.display(description="last error")
     def short_error(self, delivery):
         return (delivery.last_error[:60] + "…") if len(delivery.last_error) > 60 else delivery.last_error
@@ -102,7 +118,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
     @admin.action(description="Redrive selected failed or dead deliveries", permissions=["redrive"])
     def redrive(self, request, queryset):
         chosen = queryset.count()
-        count = maintenance.redrive(queryset)
+        count = redrive.redrive(queryset)
         if not count:
             self.message_user(
                 request, "Nothing was redriven: only failed or dead deliveries can be redriven.", messages.WARNING
@@ -145,3 +161,63 @@ class SagaRunAdmin(ReadOnlyAdmin):
     search_fields = ("key", "=id")
     readonly_fields = ("id", "saga", "key", "state", "context", "error", "lease_until", "created_at", "updated_at")
     inlines = [SagaStepInline]
+
+
+@admin.register(MaintenanceRun)
+class MaintenanceRunAdmin(ReadOnlyAdmin):
+    """Rebuilds, replays and reconciles operators started, with their progress and result;
+    the data map (at data-map/) starts them."""
+
+    list_display = ("projection", "action", "state", "progress", "created_at", "finished_at", "requested_by")
+    list_filter = ("state", "action", "projection")
+    readonly_fields = ("id", "action", "projection", "state", "since", "done_count", "total", "result", "error",
+                       "requested_by", "created_at", "started_at", "finished_at")
+
+    @admin.display(description="progress")
+    def progress(self, run):
+        if run.percent is None:
+            return f"{run.done_count:,} done"
+        return format_html('<progress max="100" value="{}">{} %</progress> {} %', run.percent, run.percent,
+                           run.percent)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.data_map_view)
+        return [path("data-map/", view, name="sync_data_map"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        active = MaintenanceRun.objects.filter(state__in=MaintenanceRun.ACTIVE).exists()
+        return super().changelist_view(request, extra_context={**(extra_context or {}), "refresh": active})
+
+    def data_map_view(self, request):
+        """GET: the data map. POST (action, projection): start a run, then back to the map."""
+        if not request.user.has_perm("sync.view_maintenancerun"):
+            raise PermissionDenied
+        if request.method == "POST":
+            if not self.has_run_permission(request):
+                raise PermissionDenied
+            self.start_run(request)
+            return HttpResponseRedirect(reverse("admin:sync_data_map"))
+        runs = MaintenanceRun.objects.select_related("requested_by")[:10]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Data map",
+            "kinds": data_map(),
+            "runs": runs,
+            "actions": MaintenanceRun.Action.choices,
+            "can_run": self.has_run_permission(request),
+            "refresh": any(run.state in MaintenanceRun.ACTIVE for run in runs),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/sync/data_map.html", context)
+
+    def start_run(self, request):
+        action, projection = request.POST.get("action", ""), request.POST.get("projection", "")
+        try:
+            run = start_maintenance(action, projection, user=request.user)
+        except RunRefused as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return
+        self.message_user(request, f"{run.get_action_display()} of {projection} started.", messages.SUCCESS)
+
+    def has_run_permission(self, request):
+        return request.user.has_perm("sync.add_maintenancerun")

@@ -5,6 +5,8 @@ rebuild, replay, reconcile and the operators' data map.
     home = DocumentHome("carts")       # documents of a container in the document store
     home = GraphEdgeHome("follows")    # edges of a label in the graph
 """
+from django.db import connections
+
 from apps.stores import stores
 
 from .edge_ids import edge_aggregate_id
@@ -28,6 +30,10 @@ class Home:
         """A short name for operators: which store, which table or container."""
         raise NotImplementedError("subclasses of Home must provide a describe() method")
 
+    def backend(self):
+        """The class of the store the records live in, as configured now."""
+        return type(stores[self.alias]).__name__
+
     def __repr__(self):
         return f"<{type(self).__name__} {self.describe()}>"
 
@@ -49,6 +55,9 @@ class SQLHome(Home):
 
     def describe(self):
         return f"SQL {self.model._meta.label}"
+
+    def backend(self):
+        return connections[self.model._base_manager.db].display_name
 
 
 class DocumentHome(Home):

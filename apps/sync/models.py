@@ -1,6 +1,7 @@
 """The transactional outbox, in Debezium's outbox layout plus sequence and version."""
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -180,3 +181,65 @@ class SagaStep(models.Model):
 
     def __str__(self):
         return f"{self.index}. {self.name}: {self.state}"
+
+
+class MaintenanceRun(models.Model):
+    """A rebuild, replay or reconcile asked for by an operator, run as a Celery task.
+
+    The task writes its progress here as it goes and keeps the result (the drift
+    a reconcile found, how many records a rebuild wrote), so the admin can show
+    both, and the data map the last reconcile of each projection. At most one run
+    per projection is queued or running at a time.
+    """
+
+    class Action(models.TextChoices):
+        REBUILD = "rebuild", "Rebuild"
+        REPLAY = "replay", "Replay"
+        RECONCILE = "reconcile", "Reconcile (report only)"
+        REPAIR = "repair", "Reconcile and repair"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    ACTIVE = (State.QUEUED, State.RUNNING)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    projection = models.CharField(max_length=100)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    since = models.PositiveBigIntegerField(default=0, help_text="Replay: the first event sequence replayed.")
+    done_count = models.PositiveIntegerField("done", default=0)
+    total = models.PositiveIntegerField(null=True, blank=True, help_text="Records to go through, when known.")
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "sync_maintenance_run"
+        ordering = ["-created_at"]
+        constraints = [
+            # Two rebuilds of one projection at once would each write it; the second is refused here.
+            models.UniqueConstraint(
+                fields=["projection"], condition=models.Q(state__in=["queued", "running"]),
+                name="one_active_run_per_projection",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} of {self.projection}: {self.get_state_display()}"
+
+    @property
+    def percent(self):
+        if self.state == self.State.DONE:
+            return 100
+        if not self.total:
+            return None
+        return min(99, int(100 * self.done_count / self.total))

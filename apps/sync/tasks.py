@@ -3,10 +3,10 @@ import logging
 import threading
 
 from celery import shared_task
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
-from . import relay, sagas
+from . import maintenance_runs, relay, sagas
 from .conf import sync_setting
 from .projectors import registry
 from .relay_flags import claim_drain, claim_retry, relay_task_started, release_drain, renew_drain, retry_started
@@ -56,6 +56,25 @@ def sweep_outbox():
     if relay.sweep(batch) >= batch:
         sweep_outbox.delay()
     schedule_retry()
+
+
+@shared_task
+def run_maintenance(run_id):
+    """Run an operator's rebuild, replay or reconcile (a MaintenanceRun), writing its progress.
+
+    Not retried: a run that failed says why on its row, and the operator starts another.
+    """
+    result = maintenance_runs.execute(run_id)
+    return None if result is None else str(run_id)
+
+
+def start_maintenance(action, projection, *, user=None, since=0):
+    """Record an operator's run and queue its task once the row is committed; returns the run.
+    Raises maintenance_runs.RunRefused for an unknown projection or one already being worked on."""
+    with transaction.atomic():
+        run = maintenance_runs.request_run(action, projection, user=user, since=since)
+        transaction.on_commit(lambda: run_maintenance.delay(str(run.pk)))
+    return run
 
 
 @shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)

@@ -53,7 +53,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 DEFAULT_EXCEPTION_REPORTER_FILTER = "polyglot_site.debug.MaskingExceptionReporterFilter"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "polyglot_site.admin_site.ShopAdminConfig",  # django.contrib.admin, branded
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from apps.stores.exceptions import NotFound
-from apps.sync import maintenance, relay
+from apps.sync import maintenance, redrive, relay
 from apps.sync.models import Delivery, OutboxEvent, ProjectionCursor
 from apps.sync.relay_flags import resume_projections
 from tests.factories import ProductFactory
@@ -213,7 +213,7 @@ def test_a_redrive_after_the_store_is_repaired_converges(clean_stores, lost_mess
             relay.sweep()
     assert Delivery.objects.get(projection="catalog.product.document").status == "dead"
 
-    redriven = maintenance.redrive(Delivery.objects.all())
+    redriven = redrive.redrive(Delivery.objects.all())
     with override_settings(POLYGLOT_SYNC=FAST_RETRIES):
         relay.sweep()  # the redrive's own dispatch was lost too (lost_messages); the sweeper has it
 

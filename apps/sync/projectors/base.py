@@ -14,6 +14,8 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 
+from apps.stores import stores
+
 # The field that carries a record's source version in every projection
 # (documents, search entries, graph properties), as ProjectionCursor.version does.
 VERSION_FIELD = "version"
@@ -91,6 +93,21 @@ class Projector:
         A record held twice (say, in two partitions) yields two copies.
         """
         raise NotImplementedError(f"{self!r} cannot list what it holds; override projected_records().")
+
+    #: The store alias (apps.stores) this projection writes to, for the operators' data map.
+    alias = None
+
+    def describe(self):
+        """Where the projection keeps its copies, in a few words for operators."""
+        return self.alias or "?"
+
+    def backend(self):
+        """The class of the store this projection writes to, as configured now."""
+        return type(stores[self.alias]).__name__ if self.alias else "?"
+
+    def count(self):
+        """How many records the projection holds, or None where counting means reading them all."""
+        return None
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.name}>"

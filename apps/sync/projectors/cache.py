@@ -18,6 +18,12 @@ class CacheProjector(Projector):
     cache_alias = "default"
     reconcilable = False
 
+    def describe(self):
+        return f"cache {self.cache_alias} (entries dropped on change)"
+
+    def backend(self):
+        return caches[self.cache_alias].__class__.__name__
+
     def keys(self, state):
         """The cache keys that hold readings of this record."""
         raise NotImplementedError("subclasses of CacheProjector must provide a keys() method")

@@ -46,6 +46,12 @@ class DocumentProjector(Projector):
     def content(self, state):
         return {**self.fields(state), "id": state.aggregateid, VERSION_FIELD: state.version}
 
+    def describe(self):
+        return f"documents {self.container}"
+
+    def count(self):
+        return stores[self.alias].count(self.container)
+
     def projected_records(self):
         for document in stores[self.alias].scan(self.container):
             yield Projected(document["id"], int(document.get(VERSION_FIELD, 0)), document)

@@ -16,6 +16,9 @@ class GraphEdgeHomeProjector(Projector):
     label = None
     alias = "graph"
 
+    def describe(self):
+        return f"graph edges {self.label} (the home itself)"
+
     def projected_records(self):
         for state in self.home_states():
             yield Projected(state.aggregateid, state.version, state.payload)
@@ -42,6 +45,9 @@ class GraphProjector(Projector):
     vertex_label = None
     edge_labels = ()
     alias = "graph"
+
+    def describe(self):
+        return f"graph vertices {self.vertex_label}" + (f", edges {', '.join(self.edge_labels)}" if self.edge_labels else "")
 
     def properties(self, state):
         """The vertex's properties for a record's state."""

@@ -18,6 +18,12 @@ class SearchIndexProjector(Projector):
     def content(self, state):
         return {**self.document(state.aggregateid, state.payload), VERSION_FIELD: state.version}
 
+    def describe(self):
+        return f"search index {self.index}"
+
+    def count(self):
+        return stores[self.alias].count(self.index)
+
     def projected_records(self, page_size=1000):
         """Every document in the index with its version, past any result window."""
         for aggregateid, document in stores[self.alias].scan(self.index, page_size=page_size):

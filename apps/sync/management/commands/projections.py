@@ -4,7 +4,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from apps.sync import maintenance, relay
+from apps.sync import maintenance, redrive, relay
 from apps.sync.lag import projection_lag
 from apps.sync.models import Delivery
 from apps.sync.projectors import registry
@@ -82,7 +82,7 @@ class Command(BaseCommand):
         if projection:
             maintenance.projector_named(projection)
             deliveries = deliveries.filter(projection=projection)
-        self.stdout.write(self.style.SUCCESS(f"{maintenance.redrive(deliveries)} deliveries queued again."))
+        self.stdout.write(self.style.SUCCESS(f"{redrive.redrive(deliveries)} deliveries queued again."))
 
     def do_sweep(self, **options):
         self.stdout.write(f"{relay.sweep()} deliveries run.")
