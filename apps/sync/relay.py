@@ -85,9 +85,10 @@ class Outcomes:
         self.failed = []
         self.cursors = defaultdict(list)  # new version -> cursor ids
 
-    def applied(self, delivery, cursor):
+    def applied(self, delivery, cursor=None):
         self.done[Delivery.Outcome.APPLIED].append(delivery)
-        self.cursors[delivery.event.version].append(cursor.pk)
+        if cursor is not None:
+            self.cursors[delivery.event.version].append(cursor.pk)
 
     def skipped(self, delivery):
         self.done[Delivery.Outcome.SKIPPED].append(delivery)
@@ -125,6 +126,9 @@ def _deliver_to(projection, deliveries, outcomes):
         for delivery in deliveries:
             outcomes.fail(delivery, f"No projector named {projection!r} is registered.", dead=True)
         return
+    if not projector.ordered:
+        _deliver_unordered(projector, deliveries, outcomes)
+        return
     cursors = _locked_cursors(projection, deliveries)
     newest = {}
     for delivery in deliveries:
@@ -151,6 +155,17 @@ def _deliver_to(projection, deliveries, outcomes):
         retries = [d.next_attempt_at for d in deliveries if d.status == Delivery.Status.FAILED]
         if retries:
             pause_projection(projection, min(retries).timestamp())
+
+
+def _deliver_unordered(projector, deliveries, outcomes):
+    """A projection that any order leaves the same (a cache dropping entries): every event
+    of the batch in one call, and no cursor to keep."""
+    failures = _apply(projector, deliveries)
+    for delivery in deliveries:
+        if delivery in failures:
+            outcomes.fail(delivery, _describe(projector, delivery, failures[delivery]))
+        else:
+            outcomes.applied(delivery)
 
 
 def _locked_cursors(projection, deliveries):

@@ -6,7 +6,7 @@ from django.core.cache import cache
 from apps.sync.changes import record_change
 from apps.sync.edge_ids import edge_aggregate_id
 from apps.sync.homes import GraphEdgeHome, SQLHome
-from apps.sync.models import Delivery, OutboxEvent
+from apps.sync.models import Delivery, OutboxEvent, ProjectionCursor
 from apps.sync.projectors import CacheProjector, GraphEdgeHomeProjector, GraphProjector, Projector, State, registry
 from tests.sync import stock_home
 from tests.testapp.models import Basket, BasketLine
@@ -78,6 +78,24 @@ def test_a_cache_projection_drops_the_records_entries_on_each_event(card_cache):
     assert cache.get(f"basket-card:{basket.pk}") is None
     assert cache.get("basket-card:other") == "kept"
     assert Delivery.objects.filter(projection=card_cache.name).exclude(status="done").count() == 0
+
+
+def test_a_cache_projection_applies_every_event_in_any_order_without_cursors(card_cache, monkeypatch):
+    from apps.sync import relay, tasks
+
+    monkeypatch.setattr(tasks.deliver_event, "delay", lambda *args: None)  # delivered below, newest first
+    basket = Basket.objects.create(owner="ada")
+    BasketLine.objects.create(basket=basket, item="lamp")
+    deliveries = Delivery.objects.filter(projection=card_cache.name).order_by("-event_id")
+
+    cache.set(f"basket-card:{basket.pk}", "read after the newest event")
+    relay.deliver(deliveries[0].pk)
+    cache.set(f"basket-card:{basket.pk}", "read again")
+    relay.deliver(deliveries[1].pk)  # the older event still drops the entry
+
+    assert cache.get(f"basket-card:{basket.pk}") is None
+    assert sorted(deliveries.values_list("status", "outcome")) == [("done", "applied")] * 2
+    assert not ProjectionCursor.objects.filter(projection=card_cache.name).exists()
 
 
 def test_a_cache_projection_is_skipped_by_reconcile_and_emptied_by_rebuild(card_cache):

@@ -61,6 +61,10 @@ class Projector:
     home = None
     #: Whether reconcile can compare this projection with its home record by record.
     reconcilable = True
+    #: Whether an event older than one already applied must be skipped. The relay keeps
+    #: a cursor per record for these; a projection whose apply() gives the same result in
+    #: any order (a cache that drops entries) says False and is spared the cursors.
+    ordered = True
 
     def apply(self, event):
         """Bring the projection up to ``event`` (an OutboxEvent or a State)."""
