@@ -70,7 +70,10 @@ def browse(chromium, live_server, request):
         context = chromium.new_context(viewport=VIEWPORTS[viewport], base_url=live_server.url)
         context.set_default_timeout(10_000)
         contexts.append(context)
-        tab = Tab(context.new_page(), live_server.url, shots, label or viewport)
+        label = label or viewport
+        if any(tab.label == label for tab in tabs):  # two shoppers: phone, phone-2
+            label = f"{label}-{len(tabs) + 1}"
+        tab = Tab(context.new_page(), live_server.url, shots, label)
         tabs.append(tab)
         return tab
 
