@@ -78,7 +78,19 @@ class Tab:
         assert response is not None, f"no page at {self.page.url}"
         assert response.status == status, f"{self.page.url} answered {response.status}, not {status}"
         self.snap()
+        self._check_layout()
         return response
+
+    def _check_layout(self):
+        """Every page reached is laid out within the screen's width, and the shop's own pages
+        within their boxes (the admin's tables and sidebar overlap by design: Django's CSS)."""
+        width, screen = self.page_width(), self.page.viewport_size["width"]
+        if width > screen:
+            self.problems.append(f"{self.path} is {width} px wide on a {screen} px screen")
+        if self.path.startswith("/admin/"):
+            return
+        if out := self.sticking_out():
+            self.problems.append(f"{self.path}: {', '.join(out)} stick out of their boxes")
 
     def snap(self, note=""):
         """A full-page screenshot of what the tab shows now (numbered in visiting order)."""
@@ -91,6 +103,16 @@ class Tab:
     def page_width(self):
         """How wide the page is laid out, in CSS pixels: wider than the viewport means a sideways scroll."""
         return self.page.evaluate("document.scrollingElement.scrollWidth")
+
+    def sticking_out(self):
+        """Elements that reach past the right edge of the element holding them (a button pushed
+        out of its panel, say): laid out wrong even where the page does not scroll sideways."""
+        return self.page.evaluate("""() => [...document.body.querySelectorAll('*')].filter(element => {
+            const parent = element.parentElement, box = element.getBoundingClientRect();
+            if (!parent || box.width === 0 || getComputedStyle(element).position === 'absolute') return false;
+            return box.right > parent.getBoundingClientRect().right + 1;
+        }).map(element => element.tagName.toLowerCase() + (element.id ? '#' + element.id : '')
+                          + (element.className ? '.' + element.className : ''))""")
 
     def sign_in_as(self, user):
         """Give the tab a signed-in session for ``user`` without walking the sign-in form

@@ -24,6 +24,18 @@ def test_a_script_error_a_refused_inline_script_and_a_missing_stylesheet_are_not
     phone.problems.clear()  # seen on purpose: the fixture would fail the test on them
 
 
+def test_a_button_pushed_out_of_its_box_or_the_screen_is_noticed(phone):
+    phone.open("/no-such-page/", status=404)
+    assert phone.sticking_out() == [] and phone.problems == []
+
+    phone.page.evaluate("document.querySelector('main .search input').style.minWidth = '420px'")
+    phone._check_layout()
+
+    assert "button" in phone.sticking_out()
+    assert any("px wide on a 390 px screen" in problem for problem in phone.problems)
+    phone.problems.clear()
+
+
 def test_each_page_visited_leaves_a_numbered_full_page_screenshot(browse):
     shopper, operator = browse("phone"), browse("operator")
 

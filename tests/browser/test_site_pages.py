@@ -21,6 +21,7 @@ def lamp(clean_stores):
 def holds_at_phone_width(tab):
     """No sideways scroll, and the header's links each on one line inside the screen."""
     assert tab.page_width() <= PHONE_WIDTH, f"{tab.path} is {tab.page_width()} px wide"
+    assert tab.sticking_out() == [], f"{tab.path}: these stick out of their boxes"
     for item in tab.page.locator("header.site-header").locator("a, button").all():
         box = item.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE_WIDTH, f"{item.inner_text()!r} leaves the screen"
@@ -75,3 +76,13 @@ def test_an_operator_signs_in_on_the_site_and_reaches_the_admin(operator, transa
     assert operator.path == "/admin/"
     expect(page.locator("#site-name")).to_be_visible()
     assert operator.page_width() <= 1280
+
+
+def test_the_admin_pages_an_operator_uses_are_laid_out_at_1280_px(operator, lamp):
+    operator.sign_in_as(get_user_model().objects.create_superuser("olga", "olga@example.com", "a-long-Passphrase-42"))
+
+    for path in ["/admin/", "/admin/catalog/product/", f"/admin/catalog/product/{lamp.pk}/change/",
+                 "/admin/catalog/product/add/", "/admin/users/user/"]:
+        operator.open(path)
+
+    assert operator.problems == []
