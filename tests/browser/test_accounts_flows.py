@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from playwright.sync_api import expect
 
+from tests.browser.steps import give_a_profile_with_an_avatar, header, sign_in_through_the_form
+
 User = get_user_model()
 PASSWORD = "a-long-Passphrase-42"
 
@@ -14,16 +16,6 @@ PASSWORD = "a-long-Passphrase-42"
 @pytest.fixture
 def ada(transactional_db):
     return User.objects.create_user("ada", "ada@example.com", PASSWORD)
-
-
-def header(tab):
-    return tab.page.locator("header.site-header")
-
-
-def sign_in_through_the_form(tab, username, password):
-    tab.page.get_by_label("Username").fill(username)
-    tab.page.get_by_label("Password").fill(password)
-    return tab.follow(tab.page.get_by_role("button", name="Sign in"))
 
 
 def test_a_new_shopper_signs_up_from_the_header_and_comes_back_to_the_search(phone):
@@ -107,3 +99,11 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link(phone, ada):
     phone.follow(page.locator("main").get_by_role("link", name="Sign in"))
     sign_in_through_the_form(phone, "ada", new_password)
     expect(header(phone).get_by_role("link", name="ada")).to_be_visible()
+
+
+def test_a_shopper_gives_a_display_name_bio_and_avatar_and_sees_the_picture(phone, ada):
+    source = give_a_profile_with_an_avatar(phone, ada)
+
+    ada.refresh_from_db()
+    assert (ada.display_name, ada.bio) == ("Ada L.", "Counts things.")
+    assert source == f"/media/{ada.avatar.name}" and ada.avatar.storage.exists(ada.avatar.name)

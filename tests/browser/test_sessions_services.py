@@ -1,11 +1,13 @@
-"""In the services profile a shopper who signs in through the browser has a session in
-Redis, and signing out removes it there."""
+"""The services profile in a browser: a shopper's session lives in Redis until sign-out;
+an avatar is stored in blob storage (Azurite) and shown through its signed link."""
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.cache import KEY_PREFIX
 from django.core.cache import caches
 from playwright.sync_api import expect
+
+from tests.browser.steps import give_a_profile_with_an_avatar
 
 pytestmark = pytest.mark.services
 
@@ -33,3 +35,13 @@ def test_a_browser_sign_in_keeps_its_session_in_redis_until_sign_out(local_servi
     phone.follow(page.locator("header.site-header").get_by_role("button", name="Sign out"))
     expect(page.locator("header.site-header").get_by_role("link", name="Sign in")).to_be_visible()
     assert sessions.get(KEY_PREFIX + key) is None
+
+
+def test_an_avatar_goes_to_blob_storage_and_the_page_shows_it(local_services, phone, transactional_db):
+    ada = get_user_model().objects.create_user("ada", "ada@example.com", PASSWORD)
+
+    source = give_a_profile_with_an_avatar(phone, ada)
+
+    assert source.startswith("http://127.0.0.1:10000/"), source
+    ada.refresh_from_db()
+    assert ada.avatar.storage.exists(ada.avatar.name)
