@@ -8,6 +8,11 @@ live server, one browser for the whole package and a fresh tab (its own cookies)
 ``phone`` and ``operator`` (1280 px) are ready tabs (harness.Tab); ``browse("phone")``
 opens more when a test needs two people. A tab that met a script error, a refused
 script or a failed stylesheet or picture fails its test.
+
+Our own few fixtures rather than pytest-playwright: that plugin could take the executable
+path (browser_type_launch_args), but it brings its own command-line options, artifact
+folders and base-url plugin, while what we need is two viewports, a screenshot of every
+page reached, and "skip here, fail under CI" when Chromium is missing.
 """
 import os
 from pathlib import Path
