@@ -24,8 +24,8 @@ def test_search_then_narrow_by_category_price_and_sort(operator, shop):
     page = operator.page
     operator.open("/")
 
-    page.get_by_role("searchbox", name="Search products").fill("lamp")
-    operator.follow(page.get_by_role("button", name="Search"))
+    page.locator("main").get_by_label("Search products", exact=True).fill("lamp")
+    operator.follow(page.locator("main").get_by_role("button", name="Search"))
     expect(page.locator(".summary")).to_contain_text("5 results for “lamp”")
 
     operator.follow(page.locator(".filters").get_by_role("link", name="Lighting"))
@@ -55,7 +55,7 @@ def test_a_product_opened_from_the_results_leads_back_to_the_same_search(phone, 
 
     assert phone.path == search
     assert result_names(phone) == ["Brass lamp", "Paper lamp", "Arc lamp", "Floor lamp"]
-    expect(page.get_by_role("searchbox", name="Search products")).to_have_value("lamp")
+    expect(page.locator("main").get_by_label("Search products", exact=True)).to_have_value("lamp")
 
 
 def test_a_category_page_shows_its_breadcrumbs(phone, shop):

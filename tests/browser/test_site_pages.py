@@ -52,7 +52,7 @@ def test_a_missing_page_is_the_shops_own_404_with_a_way_back(phone):
     expect(page).to_have_title("Page not found · Polyglot Shop")
     expect(page.get_by_role("heading", level=1)).to_have_text("We can’t find that page")
     assert holds_at_phone_width(phone)
-    page.locator("main").get_by_role("searchbox", name="Search products").fill("lamp")
+    page.locator("main").get_by_label("Search products", exact=True).fill("lamp")
     phone.follow(page.locator("main").get_by_role("button", name="Search"))
     assert phone.path == "/?q=lamp"
 
