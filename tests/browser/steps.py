@@ -10,11 +10,11 @@ def header(tab):
     return tab.page.locator("header.site-header")
 
 
-def sign_in_through_the_form(tab, username, password):
+def sign_in_through_the_form(tab, username, password, status=200):
     """On the sign-in page: type the credentials and press Sign in."""
     tab.page.get_by_label("Username").fill(username)
     tab.page.get_by_label("Password").fill(password)
-    return tab.follow(tab.page.get_by_role("button", name="Sign in"))
+    return tab.follow(tab.page.get_by_role("button", name="Sign in"), status=status)
 
 
 def png_file(name="picture.png", size=(64, 64), colour=(47, 91, 234)):

@@ -107,3 +107,17 @@ def test_a_shopper_gives_a_display_name_bio_and_avatar_and_sees_the_picture(phon
     ada.refresh_from_db()
     assert (ada.display_name, ada.bio) == ("Ada L.", "Counts things.")
     assert source == f"/media/{ada.avatar.name}" and ada.avatar.storage.exists(ada.avatar.name)
+
+
+def test_too_many_wrong_passwords_lock_the_account_with_a_page_that_says_so(phone, ada):
+    phone.open("/accounts/login/")
+    for _ in range(4):
+        sign_in_through_the_form(phone, "ada", "not-the-password")
+
+    sign_in_through_the_form(phone, "ada", "not-the-password", status=429)
+
+    expect(phone.page.get_by_role("heading", level=1)).to_have_text("Too many attempts to sign in")
+    expect(phone.page.locator("main")).to_contain_text("paused for about 15 minutes")
+    expect(header(phone).get_by_role("link", name="Sign in")).to_be_visible()
+    phone.follow(phone.page.get_by_role("link", name="Reset it by email"))
+    assert phone.path == "/accounts/password_reset/"
