@@ -67,3 +67,18 @@ def test_a_category_page_shows_its_breadcrumbs(phone, shop):
     assert phone.path == "/category/desks/"
     expect(page.get_by_role("navigation", name="Breadcrumbs")).to_contain_text("All products › Desks")
     assert sorted(result_names(phone)) == ["Desk lamp", "Oak desk"]
+
+
+def test_the_next_page_keeps_the_search_and_its_sort(phone, clean_stores):
+    lighting = CategoryFactory(name="Lighting")
+    for n in range(14):
+        ProductFactory(name=f"Lamp {n:02d}", category=lighting, price=f"{10 + n}.00")
+    page = phone.page
+    phone.open("/?q=lamp&sort=-price")
+    assert result_names(phone)[0] == "Lamp 13"
+
+    phone.follow(page.get_by_role("navigation", name="Pages").get_by_role("link", name="Next"))
+
+    assert result_names(phone) == ["Lamp 01", "Lamp 00"]
+    assert "q=lamp" in phone.path and "sort=-price" in phone.path and "page=2" in phone.path
+    expect(page.get_by_role("navigation", name="Pages")).to_contain_text("Page 2 of 2")
