@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
-from django.views.static import serve
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.catalog.api import router as catalog_router
@@ -21,12 +19,5 @@ urlpatterns = [
     *auth_urlpatterns,
     path("", include("apps.catalog.urls")),
 ]
-
-if settings.STORAGES["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage":
-    # The embedded profile keeps uploads (avatars, product images) in local files and has no
-    # blob service in front of them: the site serves them itself, without directory listings.
-    media = settings.MEDIA_URL.strip("/")
-    urlpatterns += [re_path(rf"^{media}/(?P<path>.+)$", serve,
-                            {"document_root": settings.STORAGES["default"]["OPTIONS"]["location"]})]
 
 handler404 = "polyglot_site.views.page_not_found"

@@ -19,8 +19,3 @@ else:
         f"POLYGLOT_PROFILE={POLYGLOT_PROFILE!r} is not a profile; "
         "choose embedded, services or azure."
     )
-
-from polyglot_site.content_security import with_storage_images  # noqa: E402
-
-# Uploaded pictures are shown from the blob storage's origin (signed links) in services and azure.
-CONTENT_SECURITY_POLICY = with_storage_images(CONTENT_SECURITY_POLICY, STORAGES["default"])  # noqa: F405

@@ -8,6 +8,7 @@ from django.core.cache import caches
 from playwright.sync_api import expect
 
 from tests.browser.steps import give_a_profile_with_an_avatar
+from tests.browser.test_accounts_flows import AVATARS_SHOWN_WITH_THE_IMAGES_BRANCH
 
 pytestmark = pytest.mark.services
 
@@ -37,11 +38,11 @@ def test_a_browser_sign_in_keeps_its_session_in_redis_until_sign_out(local_servi
     assert sessions.get(KEY_PREFIX + key) is None
 
 
+@pytest.mark.xfail(strict=True, reason=AVATARS_SHOWN_WITH_THE_IMAGES_BRANCH)
 def test_an_avatar_goes_to_blob_storage_and_the_page_shows_it(local_services, phone, transactional_db):
     ada = get_user_model().objects.create_user("ada", "ada@example.com", PASSWORD)
 
-    source = give_a_profile_with_an_avatar(phone, ada)
+    give_a_profile_with_an_avatar(phone, ada)
 
-    assert source.startswith("http://127.0.0.1:10000/"), source
     ada.refresh_from_db()
-    assert ada.avatar.storage.exists(ada.avatar.name)
+    assert type(ada.avatar.storage).__name__ == "AzureStorage" and ada.avatar.storage.exists(ada.avatar.name)
