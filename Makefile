@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PROFILE ?= embedded
 
-.PHONY: run run-embedded run-services test install install-node migrate worker lint clean help
+.PHONY: run run-embedded run-services test install install-node install-browser migrate worker lint clean help
 
 help:
 	@echo "make run    - the site on the embedded profile with demo data, at http://127.0.0.1:$(PORT)/"
@@ -33,6 +33,16 @@ install: $(VENV)/.installed
 
 install-node: node_modules/.installed
 
+# Debian's Chromium for the browser tests (tests/browser): Playwright cannot download its own
+# browser here. Installed with apt-get when running as root; otherwise the browser tests
+# skip (and fail under CI=true) naming what is missing.
+CHROMIUM_EXECUTABLE ?= /usr/bin/chromium
+install-browser:
+	@test -x $(CHROMIUM_EXECUTABLE) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "No $(CHROMIUM_EXECUTABLE): install Debian's chromium for the browser tests." >&2; fi; }
+
 run: run-$(PROFILE)
 
 run-embedded: install
@@ -53,7 +63,7 @@ run-%:
 	@echo "make run knows PROFILE=embedded (the default) and PROFILE=services; azure runs from the Docker image." >&2
 	@exit 2
 
-test: install install-node
+test: install install-node install-browser
 	bash scripts/test.sh
 
 # One worker with the periodic sweeper (beat) in the same process. With several

@@ -1,5 +1,7 @@
 """Site-wide views: error answers (JSON for API clients, pages for browsers) and the API token."""
+from django.conf import settings
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
@@ -15,6 +17,16 @@ def page_not_found(request, exception):
     if request.path.startswith(API_PREFIX):
         return JsonResponse({"detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def locked_out(request, credentials, *args, **kwargs):
+    """django-axes' answer once an account is locked after failed sign-ins: JSON under /api/,
+    the shop's own page (how long to wait, how to reset the password) for people."""
+    status = settings.AXES_HTTP_RESPONSE_CODE
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": "Too many failed sign-ins: try again later."}, status=status)
+    minutes = max(1, round(float(settings.AXES_COOLOFF_TIME) * 60))
+    return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=status)
 
 
 @extend_schema_view(post=extend_schema(

@@ -99,6 +99,7 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "polyglot_site.views.locked_out"  # the shop's page, or JSON under /api/
 
 ROOT_URLCONF = "polyglot_site.urls"
 WSGI_APPLICATION = "polyglot_site.wsgi.application"
