@@ -5,8 +5,8 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class ShopAdminSite(admin.AdminSite):
-    site_header = "polyglot-site operations"
-    site_title = "polyglot-site operations"
+    # The operators' pages name the shop, not the framework.
+    site_header = site_title = "Polyglot Shop operations"
     index_title = "Run the shop"
     # The navigation sidebar takes 300 px of a 1280 px screen from every list; the
     # breadcrumbs and the index page already lead everywhere.

@@ -21,6 +21,3 @@ urlpatterns = [
 ]
 
 handler404 = "polyglot_site.views.page_not_found"
-
-# The operators' pages name the shop, not the framework.
-admin.site.site_header = admin.site.site_title = "Polyglot Shop operations"
