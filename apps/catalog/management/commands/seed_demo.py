@@ -1,4 +1,6 @@
+import logging
 import sys
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -33,8 +35,8 @@ class Command(BaseCommand):
             raise CommandError("--products and --shoppers take a number of 0 or more.")
         people = demo.seed_shoppers(shoppers)
         # The bar goes to stderr, so output piped elsewhere stays plain.
-        with tqdm(total=products, desc="Demo products", unit="product", file=sys.stderr,
-                  disable=options["verbosity"] < 1) as bar:
+        with quiet_tasks(), tqdm(total=products, desc="Demo products", unit="product", file=sys.stderr,
+                                 mininterval=0.5, disable=options["verbosity"] < 1) as bar:
             created = demo.seed_catalogue(products, pictures=pictures, shoppers=people, progress=bar.update)
         total = Product.objects.count()
         self.stdout.write(self.style.SUCCESS(
@@ -51,3 +53,16 @@ class Command(BaseCommand):
             return
         User.objects.create_superuser("admin", "admin@example.com", "admin")
         self.stdout.write("Demo superuser: admin / admin (for this laptop only).")
+
+
+@contextmanager
+def quiet_tasks():
+    """Where tasks run in-process (embedded), each delivery logs a line at INFO: thousands
+    of them while seeding, which would bury the progress bar (and fill a pipe nobody reads)."""
+    logger = logging.getLogger("celery.app.trace")
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
