@@ -9,6 +9,7 @@ from django.urls import reverse
 from PIL import Image
 
 from apps.catalog.models import Product, ProductImage
+from apps.catalog.pictures import blob_names
 from apps.sync.models import OutboxEvent
 from tests.catalog.test_product_admin import NO_IMAGES
 from tests.factories import CategoryFactory, ProductFactory
@@ -186,3 +187,42 @@ def test_blobs_written_for_a_row_that_cannot_be_saved_are_removed(clean_stores):
 
     assert stored_names(storages["images"], "products/") == []
     assert not ProductImage.objects.exists()
+
+
+def change_form(admin_client, product, **overrides):
+    """The product's change form as the admin shows it, with its pictures' inline rows."""
+    page = admin_client.get(reverse("admin:catalog_product_change", args=[product.pk]))
+    images = list(product.images.all())
+    data = product_form(product.category, slug=product.slug, sku=product.sku, name=product.name,
+                        expected_version=page.context["adminform"].form["expected_version"].value(),
+                        **{"images-TOTAL_FORMS": str(len(images)), "images-INITIAL_FORMS": str(len(images))})
+    for number, image in enumerate(images):
+        data.update({f"images-{number}-id": str(image.pk), f"images-{number}-product": str(product.pk),
+                     f"images-{number}-alt_text": image.alt_text, f"images-{number}-position": str(image.position)})
+    data.update(overrides)
+    return data
+
+
+def test_an_operator_replaces_and_then_removes_a_picture_in_the_admin(admin_client, clean_stores):
+    category = CategoryFactory(name="Lamps")
+    admin_client.post(reverse("admin:catalog_product_add"), product_form(category, (upload(), "Old")))
+    product = Product.objects.get()
+    old_name = product.images.get().image.name
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+
+    replaced = admin_client.post(url, change_form(admin_client, product, **{
+        "images-0-image": upload("new.gif", picture(format="GIF"), "image/gif"), "images-0-alt_text": "New"}))
+
+    assert replaced.status_code == 302
+    image = product.images.get()
+    assert image.image.name != old_name and image.image.name.endswith(".gif") and image.alt_text == "New"
+    assert stored_names(storages["images"], "products/") == sorted(blob_names(image.image.name))
+    document = clean_stores["documents"].get("products", str(product.pk), partition_key="lamps")
+    assert [entry["alt"] for entry in document["images"]] == ["New"]
+
+    removed = admin_client.post(url, change_form(admin_client, product, **{"images-0-DELETE": "on"}))
+
+    assert removed.status_code == 302
+    assert not ProductImage.objects.exists()
+    assert stored_names(storages["images"], "products/") == []
+    assert clean_stores["documents"].get("products", str(product.pk), partition_key="lamps")["images"] == []
