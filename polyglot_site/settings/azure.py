@@ -9,7 +9,13 @@ from django.core.exceptions import ImproperlyConfigured
 
 from polyglot_site.environment import blob_origin, with_image_origin
 
-from .base import AZURE_REQUIRED_VARIABLES, CONTENT_SECURITY_POLICY, REDIS_JSON_SERIALIZER, STATICFILES_STORAGE_BACKEND, env
+from .base import (
+    AZURE_REQUIRED_VARIABLES,
+    CONTENT_SECURITY_POLICY,
+    REDIS_JSON_SERIALIZER,
+    STATICFILES_STORAGE_BACKEND,
+    env,
+)
 
 
 missing = [name for name in AZURE_REQUIRED_VARIABLES if not os.environ.get(name)]

@@ -59,7 +59,8 @@ def test_the_profile_page_stores_an_avatar_with_a_thumbnail_it_shows(client, ada
     assert f'src="{urls["small"]}"' in client.get(reverse("users:profile")).content.decode()
 
 
-def test_a_new_avatar_replaces_the_old_one_and_its_thumbnail(client, ada, django_capture_on_commit_callbacks):
+def test_a_new_avatar_replaces_the_old_one_and_its_thumbnail(client, ada,
+                                                               django_capture_on_commit_callbacks):
     client.force_login(ada)
     client.post(reverse("users:profile"), {"display_name": "Ada", "avatar": upload("one.png")})
     ada.refresh_from_db()
