@@ -154,7 +154,7 @@ def test_the_product_page_and_the_list_show_the_pictures(client, admin_client, c
 
     assert f'src="{first["large"]}" alt="The lamp, lit"' in page
     assert f'src="{second["small"]}" alt="From the side"' in page
-    assert f'class="thumb" src="{first["small"]}" alt="The lamp, lit"' in listing
+    assert f'class="thumb" src="{first["large"]}" alt="The lamp, lit"' in listing
 
 
 def test_a_product_without_pictures_shows_a_plain_tile(client, clean_stores):
