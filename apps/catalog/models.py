@@ -68,6 +68,7 @@ class Product(OutboxedModel):
     search = SearchDescriptor()
 
     outbox_aggregate_type = "catalog.product"
+    outbox_prefetch_related = ("category", "images")
     document_container = "products"
     search_index_name = "products"
     search_fields = [

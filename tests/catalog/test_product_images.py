@@ -226,3 +226,17 @@ def test_an_operator_replaces_and_then_removes_a_picture_in_the_admin(admin_clie
     assert not ProductImage.objects.exists()
     assert stored_names(storages["images"], "products/") == []
     assert clean_stores["documents"].get("products", str(product.pk), partition_key="lamps")["images"] == []
+
+
+def test_a_rebuild_reads_the_pictures_of_many_products_in_one_query(clean_stores, django_assert_max_num_queries):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.sync.homes import SQLHome
+
+    for number in range(4):
+        ProductImage(product=ProductFactory(), image=SimpleUploadedFile(f"{number}.png", picture((40, 40)))).save()
+
+    with django_assert_max_num_queries(3):  # the products, their categories, their images
+        states = list(SQLHome(Product).states(Product.outbox_aggregate_type))
+
+    assert [len(state.payload["images"]) for state in states] == [1, 1, 1, 1]
