@@ -4,7 +4,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.html import format_html
 
 from apps.stores.images import prepare_image
-
 from apps.sync.admin_versions import VersionedModelAdmin
 
 from .models import Category, Product, ProductImage

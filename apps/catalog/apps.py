@@ -13,7 +13,7 @@ class CatalogConfig(AppConfig):
         from apps.stores.search import declare_index, definition_for_model
         from apps.sync.projectors import registry
 
-        from .models import Product, ProductImage
+        from .models import Product, ProductImage, delete_image_blobs
         from .projections import ProductDocumentProjector, ProductSearchProjector
 
         declare_container(Product.document_container, partition_key="/category")
@@ -22,10 +22,3 @@ class CatalogConfig(AppConfig):
         registry.register(ProductSearchProjector())
         post_delete.connect(delete_image_blobs, sender=ProductImage, dispatch_uid="catalog.delete_image_blobs")
 
-
-def delete_image_blobs(sender, instance, using, **kwargs):
-    """A deleted picture's blobs go once the deletion is committed."""
-    from .models import delete_picture_blobs_on_commit
-
-    if instance.image:
-        delete_picture_blobs_on_commit(instance.image.storage, instance.image.name, using=using)

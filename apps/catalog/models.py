@@ -189,3 +189,9 @@ def delete_picture_blobs_on_commit(storage, name, using=None):
             storage.delete(blob)
 
     transaction.on_commit(delete, using=using)
+
+
+def delete_image_blobs(sender, instance, using, **kwargs):
+    """post_delete of a ProductImage (connected in apps.py): its blobs go once the deletion is committed."""
+    if instance.image:
+        delete_picture_blobs_on_commit(instance.image.storage, instance.image.name, using=using)

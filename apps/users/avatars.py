@@ -54,4 +54,3 @@ def avatar_urls(user):
 def _delete_avatar_blobs(storage, name):
     for blob in (name, thumbnail_name(name, THUMBNAIL_SIZE)):
         storage.delete(blob)
-
