@@ -10,7 +10,7 @@ import posixpath
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 #: Pixels beyond this are refused: a small file can unpack to gigabytes (a decompression bomb).
@@ -68,7 +68,9 @@ def _not_an_image():
 
 
 def _thumbnail(picture, longest_side):
-    copy = picture.convert("RGBA" if picture.mode in ("RGBA", "LA", "P") else "RGB")
+    # A phone's photo is stored sideways with an EXIF note to turn it: thumbnails are turned.
+    upright = ImageOps.exif_transpose(picture)
+    copy = upright.convert("RGBA" if upright.mode in ("RGBA", "LA", "P") else "RGB")
     copy.thumbnail((longest_side, longest_side), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     copy.save(buffer, THUMBNAIL_FORMAT, quality=82, method=4)

@@ -240,3 +240,19 @@ def test_a_rebuild_reads_the_pictures_of_many_products_in_one_query(clean_stores
         states = list(SQLHome(Product).states(Product.outbox_aggregate_type))
 
     assert [len(state.payload["images"]) for state in states] == [1, 1, 1, 1]
+
+
+def test_thumbnails_of_a_photo_taken_sideways_are_upright():
+    from django.core.files.base import ContentFile
+
+    from apps.stores.images import prepare_image
+
+    photo = Image.new("RGB", (300, 100), (10, 120, 200))
+    exif = photo.getexif()
+    exif[0x0112] = 6  # Orientation: turn 90° clockwise to show
+    buffer = io.BytesIO()
+    photo.save(buffer, "JPEG", exif=exif)
+
+    prepared = prepare_image(ContentFile(buffer.getvalue(), name="photo.jpg"), [120])
+
+    assert Image.open(io.BytesIO(prepared.thumbnails[120])).size == (40, 120)
