@@ -47,3 +47,24 @@ def generated_secret_key(data_dir):
     finally:
         draft.unlink()
     return path.read_text().strip()
+
+
+def blob_origin(connection_string):
+    """The scheme://host[:port] pictures are fetched from, for the Content-Security-Policy's
+    img-src: the connection string's BlobEndpoint, else the account's public endpoint."""
+    from urllib.parse import urlsplit
+
+    parts = dict(item.split("=", 1) for item in connection_string.split(";") if "=" in item)
+    endpoint = parts.get("BlobEndpoint")
+    if endpoint:
+        url = urlsplit(endpoint)
+        return f"{url.scheme}://{url.netloc}"
+    protocol = parts.get("DefaultEndpointsProtocol", "https")
+    suffix = parts.get("EndpointSuffix", "core.windows.net")
+    return f"{protocol}://{parts.get('AccountName', '')}.blob.{suffix}"
+
+
+def with_image_origin(policy, origin):
+    """A copy of a django-csp policy whose img-src also allows ``origin``."""
+    directives = policy["DIRECTIVES"]
+    return {**policy, "DIRECTIVES": {**directives, "img-src": [*directives["img-src"], origin]}}

@@ -3,11 +3,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.catalog.api import router as catalog_router
+from apps.users.api import MeView
 from apps.users.urls import auth_urlpatterns
+from polyglot_site.media import stored_image
 from polyglot_site.views import ObtainToken
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/me/", MeView.as_view(), name="api-me"),
     path("api/", include(catalog_router.urls)),
     path("api/token/", ObtainToken.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -15,6 +18,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api-auth/", include("rest_framework.urls")),
     path("health/", include("apps.sync.urls")),
+    path("images/<path:name>", stored_image, name="stored-image"),
     path("accounts/", include("apps.users.urls")),
     *auth_urlpatterns,
     path("", include("apps.catalog.urls")),

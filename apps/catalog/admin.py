@@ -1,8 +1,13 @@
+from django import forms
 from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.html import format_html
 
+from apps.stores.images import prepare_image
 from apps.sync.admin_versions import VersionedModelAdmin
 
-from .models import Category, Product
+from .models import Category, Product, ProductImage
+from .pictures import THUMBNAIL_SIZES
 
 
 @admin.register(Category)
@@ -10,6 +15,34 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name",)
+
+
+class ProductImageForm(forms.ModelForm):
+    class Meta:
+        model = ProductImage
+        fields = ("image", "alt_text", "position")
+        help_texts = {"image": "A JPEG, PNG, GIF or WebP picture of at most 5 MB; thumbnails are made from it."}
+
+    def clean_image(self):
+        """Checked (Pillow) and its thumbnails made before the save, so a bad file writes nothing."""
+        image = self.cleaned_data.get("image")
+        if isinstance(image, UploadedFile):
+            self.instance.prepared = prepare_image(image, THUMBNAIL_SIZES.values())
+        return image
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    form = ProductImageForm
+    extra = 1
+    fields = ("preview", "image", "alt_text", "position")
+    readonly_fields = ("preview",)
+
+    @admin.display(description="Picture")
+    def preview(self, image):
+        if not image.pk or not image.image:
+            return "—"
+        return format_html('<img src="{}" alt="" height="60">', image.urls()["small"])
 
 
 @admin.register(Product)
@@ -20,3 +53,4 @@ class ProductAdmin(VersionedModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("version", "created_at", "updated_at")
     list_select_related = ("category",)
+    inlines = [ProductImageInline]

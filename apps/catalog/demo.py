@@ -1,5 +1,41 @@
-"""The demo catalogue `make run` loads: a few categories of plausible products."""
+"""The demo shop `make run` loads: about 200 products in 8 categories, each with pictures drawn
+here with Pillow (no network), and 50 shoppers. `seed_demo --products 100000` makes a
+catalogue for benchmarks the same way.
 
+Safe to run again: products are known by SKU and shoppers by username, and only the missing
+ones are made. Everything is drawn from a seeded random generator, so two runs make the same shop.
+
+Hook points for the parts of a product whose home is the document store (attributes and
+specs, stock, reviews): seed_attributes(), seed_stock() and seed_reviews() below are called
+for every new product once it is committed; each is a no-op until its part exists.
+"""
+import io
+import random
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.text import slugify
+from PIL import Image, ImageDraw, ImageFont
+
+from apps.stores.images import prepare_image
+
+from .models import Category, Product, ProductImage
+from .pictures import THUMBNAIL_SIZES
+from .services import unique_slug
+
+DEFAULT_PRODUCTS, DEFAULT_SHOPPERS = 200, 50
+#: Products written (and their events committed) per transaction.
+CHUNK = 100
+#: Up to this many products each get pictures drawn for them; beyond it (benchmarks) the
+#: pictures come from a small pool drawn once per category, so 100,000 products stay quick.
+DRAWN_PICTURES_LIMIT = 1000
+POOL_PER_CATEGORY = 8
+PICTURE_SIZE = 640
+SEED = 14
+
+#: Hand-written products, the first of the demo (the rest are generated from the words below).
 CATALOGUE = {
     "Home & Kitchen": [
         ("Brass desk lamp", "49.00", "A warm brass lamp with a linen shade and a dimmer on the cord."),
@@ -42,4 +78,227 @@ CATALOGUE = {
         ("1000-piece puzzle", "21.00", "A harbour at dusk, printed on thick recycled board."),
         ("Kite for beginners", "25.00", "A stable delta kite that flies in light wind."),
     ],
+    "Garden": [
+        ("Copper watering can", "46.00", "A two-litre can with a long spout for seedlings and pots."),
+        ("Raised bed kit", "119.00", "A larch raised bed, 120 by 60 cm, that goes together without tools."),
+        ("Pruning shears", "34.00", "Bypass secateurs with a sap groove and a one-hand lock."),
+    ],
+    "Stationery": [
+        ("Dot-grid notebook", "17.00", "A5, 160 pages of fountain-pen-friendly paper, lay-flat binding."),
+        ("Fountain pen", "44.00", "A steel-nib pen with a converter and a box of ink cartridges."),
+        ("Desk organiser", "29.00", "A walnut tray with slots for pens, cards and a phone."),
+    ],
+    "Clothing": [
+        ("Wool beanie", "24.00", "A ribbed merino beanie, warm without itching."),
+        ("Canvas tote bag", "22.00", "A heavy cotton tote with an inner pocket and long handles."),
+        ("Linen shirt", "68.00", "A relaxed linen shirt that softens with every wash."),
+    ],
 }
+
+
+#: Words the generated products are named from. No adjective starts with A or B, so the
+#: hand-written products above keep the first page of the catalogue.
+ADJECTIVES = ["Classic", "Compact", "Everyday", "Folding", "Handmade", "Heritage", "Light", "Midnight",
+              "Nordic", "Pocket", "Rustic", "Slate", "Studio", "Travel", "Urban", "Velvet", "Willow", "Coastal"]
+NOUNS = {
+    "Home & Kitchen": ["teapot", "serving bowl", "knife block", "bread bin", "table runner", "candle holder",
+                       "salad servers", "spice rack"],
+    "Books": ["cookbook", "poetry collection", "atlas", "sketchbook guide", "travel memoir", "mystery novel",
+              "history of maps", "book of puzzles"],
+    "Outdoors": ["daypack", "camp chair", "trekking poles", "sleeping bag", "hammock", "compass", "trail mug",
+                 "fleece jacket"],
+    "Electronics": ["radio", "power bank", "alarm clock", "webcam", "desk fan", "turntable", "headphones",
+                    "smart plug"],
+    "Toys & Games": ["card game", "building blocks", "marble run", "jigsaw", "yo-yo", "dominoes", "chess set",
+                     "kite"],
+    "Garden": ["planter", "trowel", "seed tray", "bird feeder", "hose reel", "garden kneeler", "herb pots",
+               "rain gauge"],
+    "Stationery": ["journal", "pencil case", "letter set", "ink bottle", "washi tape set", "clipboard",
+                   "sketch pencils", "bookmark set"],
+    "Clothing": ["scarf", "cardigan", "rain hat", "gloves", "overshirt", "wool socks", "apron", "belt"],
+}
+PRICE_RANGES = {
+    "Home & Kitchen": (12, 120), "Books": (9, 60), "Outdoors": (15, 260), "Electronics": (19, 240),
+    "Toys & Games": (8, 80), "Garden": (7, 140), "Stationery": (4, 60), "Clothing": (14, 150),
+}
+PALETTES = {
+    "Home & Kitchen": ((236, 222, 200), (176, 112, 64)), "Books": ((226, 232, 240), (60, 80, 130)),
+    "Outdoors": ((214, 232, 214), (52, 110, 70)), "Electronics": ((222, 226, 232), (40, 44, 56)),
+    "Toys & Games": ((252, 232, 212), (214, 80, 60)), "Garden": ((226, 240, 214), (96, 140, 50)),
+    "Stationery": ((244, 238, 228), (120, 90, 150)), "Clothing": ((240, 228, 232), (150, 60, 90)),
+}
+FIRST_NAMES = ["Ada", "Ben", "Chloe", "Dev", "Elif", "Femi", "Greta", "Hiro", "Ines", "Jon", "Kasia", "Luca",
+               "Mei", "Nils", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tess", "Uma", "Viktor", "Wen", "Xavi",
+               "Yara"]
+BIOS = ["Cooks on Sundays, reads on trains.", "Collects notebooks and uses none of them.",
+        "Walks the coast path every spring.", "Builds things out of wood and cardboard.", ""]
+
+
+@dataclass
+class DemoProduct:
+    sku: str
+    name: str
+    description: str
+    category: str
+    price: str
+
+
+def demo_products(count, rng=None):
+    """The first ``count`` products of the demo, in order: the hand-written catalogue first,
+    then generated ones spread over the categories."""
+    rng = rng or random.Random(SEED)
+    made = 0
+    for category, items in CATALOGUE.items():
+        for number, (name, price, description) in enumerate(items, start=1):
+            if made == count:
+                return
+            yield DemoProduct(f"{slugify(category)[:4].upper()}-{number:03d}", name, description, category, price)
+            made += 1
+    categories = list(CATALOGUE)
+    # Each category's names in a shuffled order, so no name repeats until they run out.
+    names = {category: rng.sample([f"{adjective} {noun}" for adjective in ADJECTIVES for noun in NOUNS[category]],
+                                  len(ADJECTIVES) * len(NOUNS[category])) for category in categories}
+    number = 0
+    while made < count:
+        number += 1
+        category = categories[number % len(categories)]
+        turn = (number - 1) // len(categories)
+        name = names[category][turn % len(names[category])]
+        if turn >= len(names[category]):
+            name = f"{name}, edition {turn // len(names[category]) + 1}"
+        low, high = PRICE_RANGES[category]
+        price = f"{rng.randrange(low * 2, high * 2) / 2:.2f}"
+        description = (f"A {name.lower()} from our {category.lower()} range: "
+                       f"{rng.choice(['made to last', 'light and sturdy', 'a favourite gift', 'simple and useful'])}.")
+        yield DemoProduct(f"DEMO-{number:06d}", name, description, category, price)
+        made += 1
+
+
+def draw_picture(title, category, variant=0):
+    """A product picture drawn here: the category's colours, a few shapes, the product's name. JPEG bytes."""
+    background, ink = PALETTES.get(category, ((235, 235, 235), (60, 60, 60)))
+    rng = random.Random(f"{title}/{variant}")
+    picture = Image.new("RGB", (PICTURE_SIZE, PICTURE_SIZE), background)
+    draw = ImageDraw.Draw(picture)
+    for _ in range(6):
+        x, y, r = rng.randrange(PICTURE_SIZE), rng.randrange(PICTURE_SIZE), rng.randrange(40, 200)
+        tint = tuple(int(b + (i - b) * rng.uniform(0.15, 0.45)) for b, i in zip(background, ink))
+        shape = draw.ellipse if rng.random() < 0.6 else draw.rectangle
+        shape((x - r, y - r, x + r, y + r), fill=tint)
+    draw.rectangle((0, PICTURE_SIZE - 130, PICTURE_SIZE, PICTURE_SIZE), fill=ink)
+    draw.text((32, PICTURE_SIZE - 100), title[:28], fill=background, font=_font(40))
+    draw.text((32, PICTURE_SIZE - 48), category.upper(), fill=background, font=_font(22))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def _font(size):
+    try:
+        return ImageFont.load_default(size=size)
+    except (TypeError, OSError):  # Pillow without FreeType: the small bitmap font
+        return ImageFont.load_default()
+
+
+class PictureSource:
+    """Pictures for the demo's products, already checked and with their thumbnails: drawn for
+    each product in a small demo, taken from a per-category pool in a large one."""
+
+    def __init__(self, total_products):
+        self.per_product = total_products <= DRAWN_PICTURES_LIMIT
+        self.pool = {}
+
+    def pictures_for(self, item, number):
+        count = 2 if self.per_product else 1
+        return [self._prepared(item, number, variant) for variant in range(count)]
+
+    def _prepared(self, item, number, variant):
+        if self.per_product:
+            return _prepare(draw_picture(item.name, item.category, variant))
+        key = (item.category, number % POOL_PER_CATEGORY)
+        if key not in self.pool:
+            self.pool[key] = _prepare(draw_picture(item.category, item.category, key[1]))
+        return self.pool[key]
+
+
+def _prepare(data):
+    """(JPEG bytes, the checked picture with its thumbnails), made once however often it is used."""
+    return data, prepare_image(ContentFile(data, name="demo.jpg"), THUMBNAIL_SIZES.values())
+
+
+def seed_catalogue(count=DEFAULT_PRODUCTS, *, pictures=True, shoppers=(), progress=None):
+    """Make the demo's first ``count`` products that do not exist yet; returns how many were made.
+    ``progress(n)`` is told as products are done (those of an earlier run first)."""
+    categories = {}
+    for name in CATALOGUE:
+        categories[name], _ = Category.objects.get_or_create(slug=slugify(name), defaults={"name": name})
+    existing = set(Product.objects.values_list("sku", flat=True))
+    source = PictureSource(count) if pictures else None
+    rng = random.Random(SEED + 1)
+    wanted = [(number, item) for number, item in enumerate(demo_products(count)) if item.sku not in existing]
+    if progress:
+        progress(count - len(wanted))  # made by an earlier run
+    created = 0
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start:start + CHUNK]
+        with transaction.atomic():
+            products = [_create_product(item, categories[item.category], number, source) for number, item in chunk]
+        for product in products:
+            seed_attributes(product, rng)
+            seed_stock(product, rng)
+            seed_reviews(product, shoppers, rng)
+        created += len(products)
+        if progress:
+            progress(len(products))
+    return created
+
+
+def _create_product(item, category, number, source):
+    # Generated names repeat, so their slugs carry the SKU; hand-written ones read as they are.
+    generated = item.sku.startswith("DEMO-")
+    slug = slugify(f"{item.name}-{item.sku}")[:200] if generated else unique_slug(item.name)
+    product = Product(sku=item.sku, name=item.name, slug=slug, description=item.description,
+                      category=category, price=item.price)
+    product.save()
+    for position, (data, prepared) in enumerate(source.pictures_for(item, number) if source else ()):
+        image = ProductImage(product=product, position=position, alt_text=f"{item.name}, picture {position + 1}")
+        image.prepared = prepared
+        image.image = ContentFile(data, name="demo.jpg")
+        image.save()
+    return product
+
+
+def seed_shoppers(count=DEFAULT_SHOPPERS):
+    """Make the demo's shoppers (shopper01, ...) that do not exist yet; returns every demo shopper.
+    They cannot sign in (no password): they are the people behind the demo's reviews."""
+    User = get_user_model()
+    usernames = [f"shopper{number:02d}" for number in range(1, count + 1)]
+    existing = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
+    rng = random.Random(SEED + 2)
+    new = []
+    for number, username in enumerate(usernames):
+        if username in existing:
+            continue
+        user = User(username=username, email=f"{username}@example.com", bio=rng.choice(BIOS),
+                    display_name=f"{FIRST_NAMES[number % len(FIRST_NAMES)]} {chr(65 + number % 26)}.")
+        user.set_unusable_password()
+        new.append(user)
+    User.objects.bulk_create(new)
+    return list(User.objects.filter(username__in=usernames).order_by("username"))
+
+
+# Hook points: the parts of a product whose home is the document store. Each is called once
+# per new product, after its SQL row and pictures are committed, with the demo's random
+# generator (so the shop is the same on every run).
+
+
+def seed_attributes(product, rng):
+    """Attributes and specs for the product document, per the category's schema (point 3)."""
+
+
+def seed_stock(product, rng):
+    """The product's stock in the document store (point 3)."""
+
+
+def seed_reviews(product, shoppers, rng):
+    """A few reviews of the product by the demo's shoppers (point 3)."""

@@ -1,11 +1,16 @@
+import posixpath
+
+from django.core.files.base import ContentFile
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models, transaction
 from django.urls import reverse
 
+from apps.stores.images import prepare_image, thumbnail_name
 from apps.stores.search import index
-from apps.sync.outboxed import OutboxedModel
+from apps.sync.outboxed import AnnouncesParent, OutboxedModel
 
 from .managers import ProductQuerySet
+from .pictures import THUMBNAIL_SIZES, blob_names, document_entry, picture_storage, picture_upload_to
 from .search import SearchDescriptor
 
 
@@ -63,6 +68,7 @@ class Product(OutboxedModel):
     search = SearchDescriptor()
 
     outbox_aggregate_type = "catalog.product"
+    outbox_prefetch_related = ("category", "images")
     document_container = "products"
     search_index_name = "products"
     search_fields = [
@@ -90,6 +96,10 @@ class Product(OutboxedModel):
     def get_absolute_url(self):
         return reverse("catalog:product-detail", kwargs={"slug": self.slug})
 
+    def pictures(self):
+        """The product's pictures as the product document holds them ({url, large, small, alt}), from SQL."""
+        return [image.urls() for image in self.images.all()]
+
     def outbox_payload(self):
         return {
             "id": str(self.pk),
@@ -103,4 +113,85 @@ class Product(OutboxedModel):
             "status": self.status,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
+            "images": [image.payload() for image in self.images.all()],
         }
+
+
+class ProductImage(AnnouncesParent):
+    """A picture of a product. Its blobs (the original and its thumbnails) live in the
+    "images" storage; this row orders them and names them, and saving or deleting it
+    announces the product, whose document carries the pictures' URLs."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(storage=picture_storage, upload_to=picture_upload_to, max_length=200)
+    alt_text = models.CharField(max_length=200, blank=True, help_text="What the picture shows, for screen readers.")
+    position = models.PositiveSmallIntegerField(default=0)
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+
+    outbox_parent = "product"
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.alt_text or posixpath.basename(self.image.name)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_name = instance.__dict__.get("image")
+        return instance
+
+    def save(self, *args, **kwargs):
+        """Writes the picture's blobs first, then the row; if the row cannot be written, the
+        blobs just written are deleted again. A replaced picture's blobs go once committed."""
+        new_upload = bool(self.image) and not self.image._committed
+        previous = getattr(self, "_stored_name", None)
+        if not new_upload:
+            return super().save(*args, **kwargs)
+        prepared = getattr(self, "prepared", None) or prepare_image(self.image, THUMBNAIL_SIZES.values())
+        self.prepared, self.width, self.height = prepared, prepared.width, prepared.height
+        storage = self.image.storage
+        written = []
+        try:
+            with transaction.atomic():
+                self.image.save(self.image.name, self.image.file, save=False)
+                written.append(self.image.name)
+                for size, data in prepared.thumbnails.items():
+                    written.append(storage.save(thumbnail_name(self.image.name, size), ContentFile(data)))
+                super().save(*args, **kwargs)
+        except BaseException:
+            for name in written:
+                storage.delete(name)
+            raise
+        self._stored_name = self.image.name
+        if previous and str(previous) != self.image.name:
+            delete_picture_blobs_on_commit(storage, str(previous))
+
+    save.alters_data = True
+
+    def payload(self):
+        """What the product's outbox event says of this picture (the document maps it to URLs)."""
+        return {"name": self.image.name, "alt": self.alt_text, "width": self.width, "height": self.height}
+
+    def urls(self):
+        """The picture's entry as the product document holds it, read from SQL."""
+        return document_entry(self.payload())
+
+
+def delete_picture_blobs_on_commit(storage, name, using=None):
+    """A picture's blobs are deleted once the row's deletion (or replacement) is committed:
+    a rolled-back change keeps pictures that its rows still name."""
+
+    def delete():
+        for blob in blob_names(name):
+            storage.delete(blob)
+
+    transaction.on_commit(delete, using=using)
+
+
+def delete_image_blobs(sender, instance, using, **kwargs):
+    """post_delete of a ProductImage (connected in apps.py): its blobs go once the deletion is committed."""
+    if instance.image:
+        delete_picture_blobs_on_commit(instance.image.storage, instance.image.name, using=using)

@@ -3,6 +3,7 @@ from apps.sync.homes import SQLHome
 from apps.sync.projectors import DocumentProjector, SearchIndexProjector
 
 from .models import Product
+from .pictures import document_entry
 
 
 class ProductDocumentProjector(DocumentProjector):
@@ -12,6 +13,13 @@ class ProductDocumentProjector(DocumentProjector):
     aggregatetype = Product.outbox_aggregate_type
     home = SQLHome(Product)
     container = Product.document_container
+
+    def fields(self, state):
+        fields = super().fields(state)
+        if "images" in fields:
+            # The event names the blobs; the document holds stable URLs (see catalog/pictures.py).
+            fields["images"] = [document_entry(entry) for entry in fields["images"]]
+        return fields
 
 
 class ProductSearchProjector(SearchIndexProjector):

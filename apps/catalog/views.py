@@ -1,3 +1,4 @@
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -33,6 +34,7 @@ def product_list(request, category_slug=None):
             price=choices.get("price") or None, sort=choices.get("sort") or "relevance",
         )
     page = services.paginate(products, request.GET.get("page"), PER_PAGE)
+    prefetch_related_objects(page.object_list, "images")  # each tile's picture, in one query
     consistency.remember_seen(request, Product.outbox_aggregate_type, [(p.pk, p.version) for p in page])
     facets = products.facet_counts() if hasattr(products, "facet_counts") else {}
     names = dict(Category.objects.values_list("slug", "name"))

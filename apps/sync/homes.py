@@ -47,7 +47,8 @@ class SQLHome(Home):
         self.model = model
 
     def states(self, aggregatetype, chunk_size=500):
-        for instance in self.model._base_manager.order_by("pk").iterator(chunk_size=chunk_size):
+        rows = self.model._base_manager.order_by("pk").prefetch_related(*self.model.outbox_prefetch_related)
+        for instance in rows.iterator(chunk_size=chunk_size):
             yield State(aggregatetype, str(instance.pk), "saved", instance.version, instance.outbox_payload())
 
     def count(self):

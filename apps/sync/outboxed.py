@@ -43,6 +43,8 @@ class OutboxedModel(models.Model):
     version = models.PositiveBigIntegerField(default=0, editable=False)
 
     outbox_aggregate_type = None
+    #: Relations outbox_payload() reads (a product's images), prefetched where many rows are read.
+    outbox_prefetch_related = ()
 
     class Meta:
         abstract = True

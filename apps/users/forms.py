@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 
-from .models import AVATAR_MAX_BYTES, User
+from .avatars import prepare_avatar
+from .models import User
 
 
 class SignUpForm(UserCreationForm):
@@ -27,8 +29,11 @@ class ProfileForm(forms.ModelForm):
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
         help_texts = {"avatar": "A picture (JPEG, PNG, GIF or WebP) of at most 5 MB."}
 
+    prepared_avatar = None
+
     def clean_avatar(self):
+        """A new upload is checked and its thumbnail made here, so a bad file writes nothing."""
         avatar = self.cleaned_data.get("avatar")
-        if avatar and getattr(avatar, "size", 0) > AVATAR_MAX_BYTES:
-            raise ValidationError("The picture is larger than 5 MB.", code="too_large")
+        if isinstance(avatar, UploadedFile):
+            self.prepared_avatar = prepare_avatar(avatar)
         return avatar

@@ -2,7 +2,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 
-AVATAR_MAX_BYTES = 5 * 1024 * 1024
+from .avatars import avatar_urls
 
 
 class User(AbstractUser):
@@ -22,3 +22,8 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name or self.username
+
+    @property
+    def avatar_urls(self):
+        """The avatar and its thumbnail as stable URLs of this site ({"url", "small"}), or None."""
+        return avatar_urls(self)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 
+from .avatars import save_profile
 from .forms import ProfileForm, SignUpForm
 
 PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -35,7 +36,7 @@ def sign_up(request):
 def profile(request):
     form = ProfileForm(request.POST or None, request.FILES or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        save_profile(form.save(commit=False), form.prepared_avatar)
         messages.success(request, "Your profile is saved.")
         return redirect("users:profile")
     return render(request, "users/profile.html", {"form": form})

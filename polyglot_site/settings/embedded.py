@@ -35,7 +35,13 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(DATA_DIR / "media")},
+        # Files are served by the site's own /images/ view (polyglot_site/media.py).
+        "OPTIONS": {"location": str(DATA_DIR / "media"), "base_url": "/images/"},
+    },
+    # Product pictures and their thumbnails.
+    "images": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "images"), "base_url": "/images/"},
     },
     "staticfiles": STATICFILES_STORAGE_BACKEND,
 }

@@ -9,9 +9,14 @@ from tests.factories import CategoryFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+# The pictures inline's management form, with no picture.
+NO_IMAGES = {"images-TOTAL_FORMS": "0", "images-INITIAL_FORMS": "0", "images-MIN_NUM_FORMS": "0",
+             "images-MAX_NUM_FORMS": "1000"}
+
+
 def form_data(category, **overrides):
     data = {"sku": "LAMP-1", "name": "Brass desk lamp", "slug": "brass-desk-lamp", "description": "",
-            "category": category.pk, "price": "49.00", "status": "active"}
+            "category": category.pk, "price": "49.00", "status": "active", **NO_IMAGES}
     data.update(overrides)
     return data
 

@@ -46,3 +46,26 @@ def test_a_sign_in_keeps_its_session_in_redis(client):
     session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
     keys = [key.decode() for key in get_redis_connection("default").keys(f"*{session_key}*")]
     assert keys, "the session is a Redis key"
+
+
+def test_an_avatar_sent_to_api_me_is_stored_in_azurite_with_its_thumbnail(client):
+    from rest_framework.test import APIClient
+
+    from tests.pictures import picture, upload
+
+    user = get_user_model().objects.create_user("ada", "ada@example.com", "a-long-Passphrase-42")
+    api = APIClient()
+    api.force_authenticate(user)
+    original = picture((200, 100), "PNG")
+
+    response = api.patch("/api/me/", {"avatar": upload("me.png", original)}, format="multipart")
+
+    assert response.status_code == 200
+    for url, expected_type in [(response.json()["avatar_urls"]["url"], "image/png"),
+                               (response.json()["avatar_urls"]["small"], "image/webp")]:
+        redirect = client.get(url)
+        assert redirect.status_code == 302 and redirect["Location"].startswith("http://127.0.0.1:10000/")
+        with urllib.request.urlopen(redirect["Location"], timeout=10) as blob:
+            data = blob.read()
+        assert Image.open(io.BytesIO(data)).get_format_mimetype() == expected_type
+    assert data != original and Image.open(io.BytesIO(data)).size == (120, 60)

@@ -1,48 +1,46 @@
+import logging
+import sys
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-from django.utils.text import slugify
+from tqdm import tqdm
 
-from apps.catalog.demo import CATALOGUE
-from apps.catalog.models import Category, Product
-from apps.catalog.services import unique_slug
+from apps.catalog import demo
+from apps.catalog.models import Product
 
 
 class Command(BaseCommand):
-    help = "Load the demo catalogue (safe to run again: existing SKUs are left as they are)."
+    help = ("Load the demo shop: products with pictures drawn here, in 8 categories, and shoppers "
+            "(safe to run again: what exists is left as it is).")
 
     def add_arguments(self, parser):
+        parser.add_argument("--products", type=int, default=demo.DEFAULT_PRODUCTS,
+                            help=f"How many products (default {demo.DEFAULT_PRODUCTS}; e.g. 100000 for benchmarks).")
+        parser.add_argument("--shoppers", type=int, default=demo.DEFAULT_SHOPPERS,
+                            help=f"How many shopper accounts (default {demo.DEFAULT_SHOPPERS}).")
+        parser.add_argument("--no-pictures", dest="pictures", action="store_false",
+                            help="Products without pictures (faster, for benchmarks that do not show them).")
         parser.add_argument(
             "--admin",
             action="store_true",
             help="Also create the superuser admin/admin when there is no superuser (local demos only).",
         )
 
-    def handle(self, *args, admin=False, **options):
+    def handle(self, *args, admin=False, products, shoppers, pictures, **options):
         if admin:
             self.create_demo_admin()
-        created = 0
-        for category_name, items in CATALOGUE.items():
-            category, _ = Category.objects.get_or_create(
-                slug=slugify(category_name), defaults={"name": category_name}
-            )
-            for number, (name, price, description) in enumerate(items, start=1):
-                sku = f"{category.slug[:4].upper()}-{number:03d}"
-                if Product.objects.filter(sku=sku).exists():
-                    continue
-                with transaction.atomic():
-                    Product(
-                        sku=sku,
-                        name=name,
-                        slug=unique_slug(name),
-                        description=description,
-                        category=category,
-                        price=price,
-                    ).save()
-                created += 1
+        if products < 0 or shoppers < 0:
+            raise CommandError("--products and --shoppers take a number of 0 or more.")
+        people = demo.seed_shoppers(shoppers)
+        # The bar goes to stderr, so output piped elsewhere stays plain.
+        with quiet_tasks(), tqdm(total=products, desc="Demo products", unit="product", file=sys.stderr,
+                                 mininterval=0.5, disable=options["verbosity"] < 1) as bar:
+            created = demo.seed_catalogue(products, pictures=pictures, shoppers=people, progress=bar.update)
         total = Product.objects.count()
-        self.stdout.write(self.style.SUCCESS(f"Demo catalogue: {created} products added, {total} in all."))
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo shop: {created} products added, {total} in all; {len(people)} shoppers."))
 
     def create_demo_admin(self):
         if settings.POLYGLOT_PROFILE != "embedded" or not settings.DEBUG or not settings.SERVES_ONLY_THIS_MACHINE:
@@ -55,3 +53,16 @@ class Command(BaseCommand):
             return
         User.objects.create_superuser("admin", "admin@example.com", "admin")
         self.stdout.write("Demo superuser: admin / admin (for this laptop only).")
+
+
+@contextmanager
+def quiet_tasks():
+    """Where tasks run in-process (embedded), each delivery logs a line at INFO: thousands
+    of them while seeding, which would bury the progress bar (and fill a pipe nobody reads)."""
+    logger = logging.getLogger("celery.app.trace")
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

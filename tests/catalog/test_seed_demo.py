@@ -1,0 +1,121 @@
+"""seed_demo: the demo shop's products (8 categories, pictures drawn with Pillow, no network),
+its shoppers, a progress bar on stderr, safe to run again, and quick enough for `make run`."""
+import io
+import time
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.storage import storages
+from django.core.management import CommandError, call_command
+from PIL import Image
+
+from apps.catalog import demo
+from apps.catalog.models import Category, Product, ProductImage
+from tests.pictures import remove_all, stored_names
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def empty_picture_storage():
+    remove_all(storages["images"], "products/")
+    yield
+    remove_all(storages["images"], "products/")
+
+
+def test_the_default_demo_is_about_200_distinct_products_in_8_categories():
+    products = list(demo.demo_products(demo.DEFAULT_PRODUCTS))
+
+    assert len(products) == 200 and demo.DEFAULT_SHOPPERS == 50
+    assert len({p.category for p in products}) == 8 == len(demo.CATALOGUE)
+    assert len({p.sku for p in products}) == 200 and len({p.name for p in products}) == 200
+    assert products[0].name == "Brass desk lamp"
+    assert len({p.name for p in demo.demo_products(100_000)}) == 100_000, "a benchmark catalogue has no twins"
+
+
+def test_seed_demo_makes_products_with_pictures_in_every_category_and_shoppers(clean_stores):
+    call_command("seed_demo", products=42, shoppers=5, verbosity=0)
+
+    assert Product.objects.count() == 42
+    assert Category.objects.count() == 8
+    assert set(Product.objects.values_list("category__slug", flat=True)) == set(Category.objects.values_list(
+        "slug", flat=True))
+    assert ProductImage.objects.count() == 84, "two pictures each"
+    generated = Product.objects.get(sku="DEMO-000002")
+    [picture, _] = generated.images.all()
+    with storages["images"].open(picture.image.name) as file:
+        drawn = Image.open(io.BytesIO(file.read()))
+    assert (drawn.format, drawn.size) == ("JPEG", (demo.PICTURE_SIZE, demo.PICTURE_SIZE))
+    assert len(stored_names(storages["images"], f"products/{generated.pk}/")) == 6
+    document = clean_stores["documents"].get("products", str(generated.pk), partition_key=generated.category.slug)
+    assert [image["small"] for image in document["images"]] == [p["small"] for p in generated.pictures()]
+    shoppers = get_user_model().objects.filter(username__startswith="shopper")
+    assert shoppers.count() == 5 and not any(user.has_usable_password() for user in shoppers)
+
+
+def test_seed_demo_again_adds_only_what_is_missing(clean_stores):
+    call_command("seed_demo", products=3, shoppers=2, verbosity=0)
+    versions = dict(Product.objects.values_list("sku", "version"))
+
+    call_command("seed_demo", products=5, shoppers=3, verbosity=0)
+
+    assert Product.objects.count() == 5 and ProductImage.objects.count() == 10
+    assert {sku: v for sku, v in Product.objects.values_list("sku", "version") if sku in versions} == versions
+    assert get_user_model().objects.filter(username__startswith="shopper").count() == 3
+
+
+def test_a_large_catalogue_takes_its_pictures_from_a_pool(clean_stores, monkeypatch):
+    monkeypatch.setattr(demo, "DRAWN_PICTURES_LIMIT", 4)
+
+    call_command("seed_demo", products=6, shoppers=0, verbosity=0)
+
+    assert ProductImage.objects.count() == 6, "one picture each"
+    source = demo.PictureSource(100_000)
+    item = next(demo.demo_products(1))
+    assert source.pictures_for(item, 3)[0] is source.pictures_for(item, 3 + demo.POOL_PER_CATEGORY)[0]
+
+
+def test_seed_demo_without_pictures(clean_stores):
+    call_command("seed_demo", products=4, shoppers=0, pictures=False, verbosity=0)
+
+    assert Product.objects.count() == 4 and not ProductImage.objects.exists()
+
+
+def test_the_progress_bar_goes_to_stderr(clean_stores, capsys):
+    stdout = io.StringIO()
+
+    call_command("seed_demo", products=2, shoppers=0, pictures=False, stdout=stdout)
+
+    captured = capsys.readouterr()
+    assert "Demo products" in captured.err and "2/2" in captured.err
+    assert "2 products added" in stdout.getvalue() and "Demo products" not in stdout.getvalue()
+
+
+def test_every_new_product_reaches_the_document_store_hooks(clean_stores, monkeypatch):
+    seen = []
+    for hook in ("seed_attributes", "seed_stock"):
+        monkeypatch.setattr(demo, hook, lambda product, rng, hook=hook: seen.append((hook, product.sku)))
+    monkeypatch.setattr(demo, "seed_reviews", lambda product, shoppers, rng: seen.append(
+        ("seed_reviews", product.sku, len(shoppers))))
+
+    call_command("seed_demo", products=2, shoppers=3, pictures=False, verbosity=0)
+    call_command("seed_demo", products=2, shoppers=3, pictures=False, verbosity=0)
+
+    assert seen == [("seed_attributes", "HOME-001"), ("seed_stock", "HOME-001"), ("seed_reviews", "HOME-001", 3),
+                    ("seed_attributes", "HOME-002"), ("seed_stock", "HOME-002"), ("seed_reviews", "HOME-002", 3)]
+
+
+def test_a_negative_count_is_refused():
+    with pytest.raises(CommandError, match="0 or more"):
+        call_command("seed_demo", products=-1, verbosity=0)
+
+
+@pytest.mark.slow
+def test_the_default_demo_is_made_in_under_a_minute(clean_stores):
+    started = time.monotonic()
+
+    call_command("seed_demo", verbosity=0)
+
+    assert time.monotonic() - started < 60
+    assert Product.objects.count() == 200 and ProductImage.objects.count() == 400
+    assert get_user_model().objects.filter(username__startswith="shopper").count() == 50
