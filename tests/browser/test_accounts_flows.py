@@ -10,11 +10,6 @@ from playwright.sync_api import expect
 from tests.browser.steps import give_a_profile_with_an_avatar, header, sign_in_through_the_form
 
 User = get_user_model()
-# Walking the profile page found the avatar broken in both profiles: embedded serves no
-# uploaded file (404) and services' Content-Security-Policy refuses the blob storage's
-# origin. The images piece of issue 14 fixes both (its /images/ view, the blob endpoint
-# in img-src); once merged with it these tests pass, and strict xfail says to drop the mark.
-AVATARS_SHOWN_WITH_THE_IMAGES_BRANCH = "avatars are not served yet: fixed by issue 14's images piece"
 PASSWORD = "a-long-Passphrase-42"
 
 
@@ -106,7 +101,6 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link(phone, ada):
     expect(header(phone).get_by_role("link", name="ada")).to_be_visible()
 
 
-@pytest.mark.xfail(strict=True, reason=AVATARS_SHOWN_WITH_THE_IMAGES_BRANCH)
 def test_a_shopper_gives_a_display_name_bio_and_avatar_and_sees_the_picture(phone, ada):
     source = give_a_profile_with_an_avatar(phone, ada)
 

@@ -8,7 +8,6 @@ from django.core.cache import caches
 from playwright.sync_api import expect
 
 from tests.browser.steps import give_a_profile_with_an_avatar
-from tests.browser.test_accounts_flows import AVATARS_SHOWN_WITH_THE_IMAGES_BRANCH
 
 pytestmark = pytest.mark.services
 
@@ -38,7 +37,6 @@ def test_a_browser_sign_in_keeps_its_session_in_redis_until_sign_out(local_servi
     assert sessions.get(KEY_PREFIX + key) is None
 
 
-@pytest.mark.xfail(strict=True, reason=AVATARS_SHOWN_WITH_THE_IMAGES_BRANCH)
 def test_an_avatar_goes_to_blob_storage_and_the_page_shows_it(local_services, phone, transactional_db):
     ada = get_user_model().objects.create_user("ada", "ada@example.com", PASSWORD)
 
