@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from apps.sync.admin_versions import VersionedModelAdmin
 
+from .attribute_admin import ProductAttributesAdminMixin
 from .models import Category, Product
 
 
@@ -13,10 +14,10 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(VersionedModelAdmin):
+class ProductAdmin(ProductAttributesAdminMixin, VersionedModelAdmin):
     list_display = ("name", "sku", "category", "price", "status", "version", "updated_at")
     list_filter = ("status", "category")
     search_fields = ("name", "sku")
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("version", "created_at", "updated_at")
+    readonly_fields = ("version", "created_at", "updated_at", "attributes_link")
     list_select_related = ("category",)

@@ -11,6 +11,7 @@ class CatalogConfig(AppConfig):
         from apps.stores.search import declare_index, definition_for_model
         from apps.sync.projectors import registry
 
+        from . import document_projections
         from .models import Product
         from .projections import ProductDocumentProjector, ProductSearchProjector
 
@@ -18,3 +19,4 @@ class CatalogConfig(AppConfig):
         declare_index(definition_for_model(Product))
         registry.register(ProductDocumentProjector())
         registry.register(ProductSearchProjector())
+        document_projections.register()

@@ -2,6 +2,7 @@
 from apps.sync.homes import SQLHome
 from apps.sync.projectors import DocumentProjector, SearchIndexProjector
 
+from .document_projections import search_extras
 from .models import Product
 
 
@@ -15,7 +16,7 @@ class ProductDocumentProjector(DocumentProjector):
 
 
 class ProductSearchProjector(SearchIndexProjector):
-    """The products index."""
+    """The products index: the core fields, merged with the rating and stock whose homes are documents."""
 
     name = "catalog.product.search"
     aggregatetype = Product.outbox_aggregate_type
@@ -33,4 +34,5 @@ class ProductSearchProjector(SearchIndexProjector):
             "price": float(payload["price"]),
             # Events written before products carried it have no created_at: leave it unset.
             **({"created_at": payload["created_at"]} if payload.get("created_at") else {}),
+            **search_extras(aggregateid),
         }

@@ -1,0 +1,104 @@
+"""Reviews and stock: their homes in the document store, and their share of the products index.
+
+A product's entry in the search index is one document: the core fields from
+SQL, merged with the rating and review count from its reviews and the "in
+stock" flag from its stock. Whichever changes, the whole entry is written
+again from the current state of all three (search_extras() here, used by the
+product search projector too), so a review never overwrites the core fields
+and a product edit never loses the rating. Reconciling ``catalog.product.search``
+therefore compares rating and stock as well; the two projectors below that
+re-index a product keep nothing of their own to compare.
+"""
+from apps.stores.documents import declare_container
+from apps.sync.homes import DocumentHome
+from apps.sync.projectors import DocumentHomeProjector, Projector, State, registry
+
+from . import reviews, stock
+from .models import Product
+
+PRODUCT_SEARCH_PROJECTION = "catalog.product.search"
+
+
+def search_extras(product_id):
+    """The fields of a product's search entry whose homes are documents."""
+    rating, count = reviews.Review.objects.summary(product_id)
+    current = stock.Stock.objects.get_or_none(product=product_id)
+    return {
+        **({"rating": rating} if rating is not None else {}),
+        "review_count": count,
+        "in_stock": current is not None and current.in_stock,
+    }
+
+
+def reindex_product(product_id):
+    """Write the product's whole search entry again from its current homes (nothing if it is gone)."""
+    product = Product._base_manager.select_related("category").filter(pk=product_id).first()
+    if product is None:
+        return
+    state = State(Product.outbox_aggregate_type, str(product.pk), "saved", product.version, product.outbox_payload())
+    registry.get(PRODUCT_SEARCH_PROJECTION).apply(state)
+
+
+class ReviewDocumentHome(DocumentHomeProjector):
+    """Applies review events to the reviews container, their home."""
+
+    name = reviews.HOME
+    aggregatetype = reviews.AGGREGATE
+    container = reviews.CONTAINER
+    home = DocumentHome(reviews.CONTAINER)
+
+
+class StockDocumentHome(DocumentHomeProjector):
+    """Applies stock events to the stock container, their home."""
+
+    name = stock.HOME
+    aggregatetype = stock.AGGREGATE
+    container = stock.CONTAINER
+    home = DocumentHome(stock.CONTAINER)
+
+
+class ProductReindexer(Projector):
+    """Re-indexes the product an event of a review or a stock belongs to."""
+
+    #: The products index is reconciled as a whole by catalog.product.search.
+    reconcilable = False
+
+    def product_of(self, event):
+        raise NotImplementedError("subclasses of ProductReindexer must provide a product_of() method")
+
+    def apply(self, event):
+        reindex_product(self.product_of(event))
+
+    def apply_batch(self, events):
+        for product_id in dict.fromkeys(self.product_of(event) for event in events):
+            reindex_product(product_id)
+
+
+class ReviewRatingProjector(ProductReindexer):
+    """The product's average rating and review count in the products index."""
+
+    name = "catalog.review.search"
+    aggregatetype = reviews.AGGREGATE
+    home = DocumentHome(reviews.CONTAINER)
+
+    def product_of(self, event):
+        return reviews.product_of(event.aggregateid)
+
+
+class StockFacetProjector(ProductReindexer):
+    """The product's "in stock" flag in the products index."""
+
+    name = "catalog.stock.search"
+    aggregatetype = stock.AGGREGATE
+    home = DocumentHome(stock.CONTAINER)
+
+    def product_of(self, event):
+        return event.aggregateid
+
+
+def register():
+    """Declare the containers and register the projectors (from CatalogConfig.ready())."""
+    declare_container(reviews.CONTAINER, partition_key="/product", indexes=("created_at", "rating"))
+    declare_container(stock.CONTAINER, partition_key="/product")
+    for projector in (ReviewDocumentHome(), StockDocumentHome(), ReviewRatingProjector(), StockFacetProjector()):
+        registry.register(projector)
