@@ -55,8 +55,6 @@ class AttributesForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if self.errors:
-            return cleaned
         attributes = {name: cleaned[name] for name in properties_of(self.schema)
                       if cleaned.get(name) not in (None, UNSET)}
         try:
@@ -64,5 +62,6 @@ class AttributesForm(forms.Form):
         except ValidationError as error:
             by_field = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
             for field, messages in by_field.items():
-                self.add_error(None if field == "__all__" else field, messages)
+                if field not in self.errors:  # a field that failed already says why
+                    self.add_error(None if field == "__all__" else field, messages)
         return cleaned
