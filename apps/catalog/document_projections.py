@@ -9,6 +9,7 @@ and a product edit never loses the rating. Reconciling ``catalog.product.search`
 therefore compares rating and stock as well; the two projectors below that
 re-index a product keep nothing of their own to compare.
 """
+from apps.stores import stores
 from apps.stores.documents import declare_container
 from apps.sync.homes import DocumentHome
 from apps.sync.projectors import DocumentHomeProjector, Projector, State, registry
@@ -17,6 +18,7 @@ from . import reviews, stock
 from .models import Product
 
 PRODUCT_SEARCH_PROJECTION = "catalog.product.search"
+EXTRA_FIELDS = ("rating", "review_count", "in_stock")
 
 
 def search_extras(product_id):
@@ -28,6 +30,14 @@ def search_extras(product_id):
         "review_count": count,
         "in_stock": current is not None and current.in_stock,
     }
+
+
+def indexed_extras(index, product_id):
+    """The extras the product's search entry holds now: kept when the document store cannot be read,
+    so a product edit still reaches the index without losing its rating (projections fail independently)."""
+    hits = stores["search"].search(index, where={"pk": str(product_id)}, page_size=1).hits
+    held = hits[0].document if hits else {}
+    return {name: held[name] for name in EXTRA_FIELDS if held.get(name) is not None}
 
 
 def reindex_product(product_id):
@@ -62,6 +72,7 @@ class ProductReindexer(Projector):
 
     #: The products index is reconciled as a whole by catalog.product.search.
     reconcilable = False
+    unreconciled_because = "re-indexes products; catalog.product.search reconciles their rating and stock"
 
     def product_of(self, event):
         raise NotImplementedError("subclasses of ProductReindexer must provide a product_of() method")

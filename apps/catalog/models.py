@@ -82,6 +82,8 @@ class Product(OutboxedModel):
         index.FilterField("created_at", sortable=True),
         # The source version, so reconcile can compare the index with SQL.
         index.FilterField("version"),
+        # The id again, as a filter: the products index answers "this product's entry" with it.
+        index.FilterField("pk", type="keyword"),
         # Projected from the document store (reviews and stock), merged with the core fields above.
         index.FilterField("rating", type="float", facet=True, sortable=True),
         index.FilterField("review_count", type="int", sortable=True),

@@ -1,8 +1,9 @@
 """Projections of the product core (SQL) into the document store and the search index."""
+from apps.stores.exceptions import Unavailable
 from apps.sync.homes import SQLHome
 from apps.sync.projectors import DocumentProjector, SearchIndexProjector
 
-from .document_projections import search_extras
+from .document_projections import indexed_extras, search_extras
 from .models import Product
 
 
@@ -34,5 +35,12 @@ class ProductSearchProjector(SearchIndexProjector):
             "price": float(payload["price"]),
             # Events written before products carried it have no created_at: leave it unset.
             **({"created_at": payload["created_at"]} if payload.get("created_at") else {}),
-            **search_extras(aggregateid),
+            "pk": aggregateid,
+            **self.extras(aggregateid),
         }
+
+    def extras(self, aggregateid):
+        try:
+            return search_extras(aggregateid)
+        except Unavailable:
+            return indexed_extras(self.index, aggregateid)
