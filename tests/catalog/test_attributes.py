@@ -193,3 +193,13 @@ def test_a_user_without_change_permission_cannot_edit_attributes(client, django_
     answer = client.post(reverse("admin:catalog_product_attributes", args=[lamp.pk]), {"colour": "brass"})
 
     assert answer.status_code == 403
+
+
+def test_the_category_admin_refuses_a_schema_that_is_not_json_schema(clean_stores, operator):
+    answer = operator.post(reverse("admin:catalog_category_add"), {
+        "name": "Lamps", "slug": "lamps", "attribute_schema": '{"type": "object", "properties": {"x": {"type": 5}}}',
+    })
+
+    assert answer.status_code == 200
+    assert "attribute_schema" in answer.context["adminform"].form.errors
+    assert not CategoryFactory._meta.model.objects.filter(slug="lamps").exists()
