@@ -11,8 +11,10 @@ re-index a product keep nothing of their own to compare.
 """
 from apps.stores import stores
 from apps.stores.documents import declare_container
+from apps.stores.exceptions import NotFound
 from apps.sync.homes import DocumentHome
-from apps.sync.projectors import DocumentHomeProjector, Projector, State, registry
+from apps.sync.models import OutboxEvent
+from apps.sync.projectors import VERSION_FIELD, DocumentHomeProjector, Projector, State, registry
 
 from . import reviews, stock
 from .models import Product
@@ -67,8 +69,18 @@ class StockDocumentHome(DocumentHomeProjector):
     home = DocumentHome(stock.CONTAINER)
 
 
+class HomeNotReached(Exception):
+    """The record's home has not applied the event yet (its writer is applying it now): the
+    delivery fails and is retried, so the index is never written from a state older than the event."""
+
+
 class ProductReindexer(Projector):
-    """Re-indexes the product an event of a review or a stock belongs to."""
+    """Re-indexes the product an event of a review or a stock belongs to.
+
+    The home (a container keyed by product) must hold the event's change
+    before the product is re-indexed from it: record_change commits the event
+    before it writes the home, and a worker may take the event in between.
+    """
 
     #: The products index is reconciled as a whole by catalog.product.search.
     reconcilable = False
@@ -78,11 +90,29 @@ class ProductReindexer(Projector):
         raise NotImplementedError("subclasses of ProductReindexer must provide a product_of() method")
 
     def apply(self, event):
-        reindex_product(self.product_of(event))
+        self.apply_batch([event])
 
     def apply_batch(self, events):
+        for event in events:
+            self.check_home_reached(event)
         for product_id in dict.fromkeys(self.product_of(event) for event in events):
             reindex_product(product_id)
+
+    def check_home_reached(self, event):
+        if isinstance(event, State):
+            return  # rebuild, replay and reconcile: states read from the home or the outbox
+        try:
+            held = stores["documents"].get(self.home.container, event.aggregateid, self.product_of(event))
+        except NotFound:
+            held = None
+        version = held.get(VERSION_FIELD, 0) if held else None
+        reached = (held is None or version > event.version) if event.type == "deleted" else (
+            held is not None and version >= event.version)
+        superseded = OutboxEvent.objects.filter(aggregatetype=event.aggregatetype, aggregateid=event.aggregateid,
+                                                version__gt=event.version).exists()
+        if not (reached or superseded):
+            raise HomeNotReached(f"{self.home.describe()} has not applied version {event.version} of "
+                                 f"{event.aggregateid} yet; retried.")
 
 
 class ReviewRatingProjector(ProductReindexer):

@@ -5,9 +5,13 @@ The same tests run against cosmosdb-server in test_stock_services.py.
 """
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from apps.catalog.stock import Stock, release, reserve, set_quantity
-from apps.sync.models import OutboxEvent
+from apps.sync import relay, tasks
+from apps.sync.changes import next_version
+from apps.sync.models import Delivery, OutboxEvent
+from apps.sync.outbox import emit
 from tests.catalog.document_records import deliver_pending, search_entry
 from tests.factories import ProductFactory
 
@@ -118,3 +122,25 @@ def test_the_in_stock_facet_follows_the_stock(clean_stores):
     results = clean_stores["search"].search("products", where={"in_stock": True}, facets=["in_stock"])
     assert results.ids == [str(mug.pk)]
     assert {f["value"]: f["count"] for f in results.facets["in_stock"]} == {True: 1}
+
+
+def test_the_in_stock_facet_waits_until_the_stock_home_holds_the_change(clean_stores, monkeypatch):
+    """Given a stock event committed but not yet applied to its home (its writer is between
+    the two), the search delivery taken first fails and is retried, never indexing the old stock."""
+    lamp = ProductFactory()
+    set_quantity(lamp, 2)
+    deliver_pending()
+    monkeypatch.setattr(tasks.deliver_event, "delay", lambda *args, **kwargs: None)
+    with transaction.atomic():
+        version = next_version("catalog.stock", str(lamp.pk))
+        emit(aggregatetype="catalog.stock", aggregateid=str(lamp.pk), type="saved",
+             payload={"product": str(lamp.pk), "quantity": 0}, version=version)
+    early = Delivery.objects.get(projection="catalog.stock.search", event__version=version)
+
+    relay.deliver_batch([early.pk])
+
+    early.refresh_from_db()
+    assert early.status == "failed" and "HomeNotReached" in early.last_error
+    deliver_pending()  # the home first, then the search delivery again
+    assert search_entry(clean_stores, lamp)["in_stock"] is False
+    assert Delivery.objects.get(pk=early.pk).status == "done"
