@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 
 from apps.stores import stores
 from apps.stores.exceptions import NotFound
-from apps.sync.changes import ChangeOutcome, record_change, record_conditional_change
+from apps.sync.changes import ChangeOutcome, record_change, record_conditional_change, record_creation
 
 CONTAINER = "stock"
 AGGREGATE = "catalog.stock"
@@ -73,13 +73,34 @@ class StockManager:
 Stock.objects = StockManager()
 
 
-def set_quantity(product, quantity):
-    """Set the product's stock to a counted ``quantity`` (0 to MAX_QUANTITY); returns the Stock."""
+class StockChanged(Exception):
+    """The stock changed (a reservation, another operator) since the count was opened."""
+
+
+def set_quantity(product, quantity, *, expected_version=None):
+    """Set the product's stock to a counted ``quantity`` (0 to MAX_QUANTITY); returns the Stock.
+
+    With ``expected_version`` (the version the operator saw; 0 for no stock yet)
+    the count is written only if the stock is still at that version, else
+    StockChanged: a reservation made meanwhile is never overwritten unseen.
+    """
     quantity = _check_quantity(quantity, allow_zero=True)
     product_id = _product_id(product)
-    event = record_change(aggregatetype=AGGREGATE, aggregateid=product_id, type="saved",
-                          payload={"product": product_id, "quantity": quantity}, home=HOME)
-    return Stock(product_id=product_id, quantity=quantity, version=event.version)
+    payload = {"product": product_id, "quantity": quantity}
+    if expected_version is None:
+        event = record_change(aggregatetype=AGGREGATE, aggregateid=product_id, type="saved", payload=payload, home=HOME)
+        return Stock(product_id=product_id, quantity=quantity, version=event.version)
+    if expected_version == 0:
+        outcome = record_creation(aggregatetype=AGGREGATE, aggregateid=product_id, payload=payload, home=HOME)
+    else:
+        outcome = record_conditional_change(
+            aggregatetype=AGGREGATE, aggregateid=product_id, partition_key=product_id,
+            operations=[("set", "quantity", quantity)], condition={"version": expected_version}, home=HOME,
+        )
+    if not outcome.applied:
+        raise StockChanged("The stock changed after you opened it (an order, or another operator). "
+                           "Nothing was saved: look at the new count and try again.")
+    return Stock.from_document(outcome.document)
 
 
 def reserve(product, quantity):

@@ -6,8 +6,9 @@ The same tests run against cosmosdb-server in test_stock_services.py.
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 
-from apps.catalog.stock import Stock, release, reserve, set_quantity
+from apps.catalog.stock import Stock, StockChanged, release, reserve, set_quantity
 from apps.sync import relay, tasks
 from apps.sync.changes import next_version
 from apps.sync.models import Delivery, OutboxEvent
@@ -144,3 +145,49 @@ def test_the_in_stock_facet_waits_until_the_stock_home_holds_the_change(clean_st
     deliver_pending()  # the home first, then the search delivery again
     assert search_entry(clean_stores, lamp)["in_stock"] is False
     assert Delivery.objects.get(pk=early.pk).status == "done"
+
+
+def test_a_count_opened_before_a_reservation_is_refused_and_the_reservation_kept(clean_stores):
+    lamp = ProductFactory()
+    opened = set_quantity(lamp, 5).version
+    reserve(lamp, 2)
+
+    with pytest.raises(StockChanged):
+        set_quantity(lamp, 10, expected_version=opened)
+
+    assert Stock.objects.get(product=lamp).quantity == 3
+    assert set_quantity(lamp, 10, expected_version=opened + 1).quantity == 10
+
+
+def test_a_first_count_is_refused_if_someone_counted_first(clean_stores):
+    lamp = ProductFactory()
+    set_quantity(lamp, 4)
+
+    with pytest.raises(StockChanged):
+        set_quantity(lamp, 9, expected_version=0)
+
+    assert Stock.objects.get(product=lamp).quantity == 4
+
+
+def test_an_operator_counts_stock_in_the_admin(clean_stores, admin_client):
+    lamp = ProductFactory()
+    page = admin_client.get(reverse("admin:catalog_product_attributes", args=[lamp.pk]))
+    assert page.context["stock_form"]["opened_version"].value() == 0
+
+    answer = admin_client.post(reverse("admin:catalog_product_stock", args=[lamp.pk]),
+                               {"quantity": "7", "opened_version": "0"})
+
+    assert answer.status_code == 302
+    assert Stock.objects.get(product=lamp).quantity == 7
+
+
+@pytest.mark.parametrize("data", [{"quantity": "-1", "opened_version": "0"}, {"quantity": "x", "opened_version": "0"},
+                                  {"quantity": "3", "opened_version": "5"}])
+def test_a_bad_or_stale_count_in_the_admin_is_a_form_error_and_writes_nothing(clean_stores, admin_client, data):
+    lamp = ProductFactory()
+
+    answer = admin_client.post(reverse("admin:catalog_product_stock", args=[lamp.pk]), data)
+
+    assert answer.status_code == 200
+    assert answer.context["stock_form"].errors
+    assert clean_stores["documents"].count("stock") == 0
