@@ -31,7 +31,8 @@ class ProductAttributesAdminMixin:
         return [
             path("<int:object_id>/attributes/", self.admin_site.admin_view(self.attributes_view),
                  name="catalog_product_attributes"),
-            path("<int:object_id>/stock/", self.admin_site.admin_view(self.stock_view), name="catalog_product_stock"),
+            path("<int:object_id>/stock/", self.admin_site.admin_view(self.stock_view),
+                 name="catalog_product_stock"),
             *super().get_urls(),
         ]
 

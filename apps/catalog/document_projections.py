@@ -47,7 +47,8 @@ def reindex_product(product_id):
     product = Product._base_manager.select_related("category").filter(pk=product_id).first()
     if product is None:
         return
-    state = State(Product.outbox_aggregate_type, str(product.pk), "saved", product.version, product.outbox_payload())
+    state = State(Product.outbox_aggregate_type, str(product.pk), "saved", product.version,
+                  product.outbox_payload())
     registry.get(PRODUCT_SEARCH_PROJECTION).apply(state)
 
 

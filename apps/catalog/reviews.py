@@ -95,7 +95,8 @@ class ReviewManager:
         """The author's (a user or a user id) review of the product; Review.DoesNotExist if there is none."""
         partition = self._partition(product)
         try:
-            document = stores["documents"].get(CONTAINER, review_id(partition, getattr(author, "pk", author)), partition)
+            id = review_id(partition, getattr(author, "pk", author))
+            document = stores["documents"].get(CONTAINER, id, partition)
         except NotFound:
             raise Review.DoesNotExist(f"{author} has not reviewed product {partition}.") from None
         return Review.from_document(document)

@@ -40,7 +40,8 @@ class Stock:
 
     @classmethod
     def from_document(cls, document):
-        return cls(product_id=document["product"], quantity=document["quantity"], version=document.get("version", 0))
+        return cls(product_id=document["product"], quantity=document["quantity"],
+                   version=document.get("version", 0))
 
 
 def _product_id(product):
@@ -88,7 +89,8 @@ def set_quantity(product, quantity, *, expected_version=None):
     product_id = _product_id(product)
     payload = {"product": product_id, "quantity": quantity}
     if expected_version is None:
-        event = record_change(aggregatetype=AGGREGATE, aggregateid=product_id, type="saved", payload=payload, home=HOME)
+        event = record_change(aggregatetype=AGGREGATE, aggregateid=product_id, type="saved", payload=payload,
+                              home=HOME)
         return Stock(product_id=product_id, quantity=quantity, version=event.version)
     if expected_version == 0:
         outcome = record_creation(aggregatetype=AGGREGATE, aggregateid=product_id, payload=payload, home=HOME)

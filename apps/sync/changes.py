@@ -147,8 +147,8 @@ def record_creation(*, aggregatetype, aggregateid, payload, home):
                          version=version)
         except BaseException:
             # Refused by a projection (or the event could not be written): the record must not stay.
-            store.delete(projector.container, aggregateid, store.container(projector.container).partition_key_of(document),
-                         if_match=document.get("_etag"))
+            partition = store.container(projector.container).partition_key_of(document)
+            store.delete(projector.container, aggregateid, partition, if_match=document.get("_etag"))
             raise
     _apply_to_home(aggregatetype, aggregateid, home)  # a no-op there: it marks the home's delivery done
     return ChangeOutcome(applied=True, event=event, document=document)

@@ -34,7 +34,8 @@ class DocumentList:
 
     def count(self):
         if self._count is None:
-            self._count = stores[self.alias].count(self.container, self.where or None, partition_key=self.partition_key)
+            store = stores[self.alias]
+            self._count = store.count(self.container, self.where or None, partition_key=self.partition_key)
         return self._count
 
     def __len__(self):
