@@ -1,7 +1,7 @@
 """Projections of the product core (SQL) into the document store and the search index."""
 from apps.stores.exceptions import Unavailable
 from apps.sync.homes import SQLHome
-from apps.sync.projectors import DocumentProjector, SearchIndexProjector
+from apps.sync.projectors import VERSION_FIELD, DocumentProjector, SearchIndexProjector
 
 from .document_projections import indexed_extras, search_extras
 from .models import Product
@@ -24,7 +24,7 @@ class ProductSearchProjector(SearchIndexProjector):
     home = SQLHome(Product)
     index = Product.search_index_name
 
-    def document(self, aggregateid, payload):
+    def document(self, aggregateid, payload, extras=None):
         return {
             "id": aggregateid,
             "name": payload["name"],
@@ -36,11 +36,17 @@ class ProductSearchProjector(SearchIndexProjector):
             # Events written before products carried it have no created_at: leave it unset.
             **({"created_at": payload["created_at"]} if payload.get("created_at") else {}),
             "pk": aggregateid,
-            **self.extras(aggregateid),
+            **(extras if extras is not None else self.extras_of([aggregateid])[aggregateid]),
         }
 
-    def extras(self, aggregateid):
+    def contents(self, states):
+        """The entries of a batch, their rating and stock read for the whole batch at once."""
+        extras = self.extras_of([state.aggregateid for state in states])
+        return [{**self.document(state.aggregateid, state.payload, extras[state.aggregateid]),
+                 VERSION_FIELD: state.version} for state in states]
+
+    def extras_of(self, product_ids):
         try:
-            return search_extras(aggregateid)
+            return search_extras(product_ids)
         except Unavailable:
-            return indexed_extras(self.index, aggregateid)
+            return {product_id: indexed_extras(self.index, product_id) for product_id in product_ids}

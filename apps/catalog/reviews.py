@@ -64,6 +64,11 @@ def product_of(review_aggregate_id):
     return review_aggregate_id.split("-", 1)[0]
 
 
+def average(ratings):
+    """The average of some ratings, to one decimal, as the shop shows and indexes it."""
+    return round(sum(ratings) / len(ratings), 1)
+
+
 def check_review(product, rating, text):
     """The rating and text as they will be stored; ValidationError naming each field that is wrong."""
     errors = {}
@@ -122,12 +127,10 @@ class ReviewManager:
                       payload={"id": review.id, "product": review.product_id}, home=HOME)
 
     def summary(self, product):
-        """(average rating rounded to one decimal or None, how many reviews) of the product."""
+        """(average rating or None, how many reviews) of the product."""
         ratings = [document["rating"] for document in
                    stores["documents"].scan(CONTAINER, partition_key=self._partition(product))]
-        if not ratings:
-            return None, 0
-        return round(sum(ratings) / len(ratings), 1), len(ratings)
+        return (average(ratings) if ratings else None), len(ratings)
 
 
 Review.objects = ReviewManager()

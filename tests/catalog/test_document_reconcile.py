@@ -11,7 +11,8 @@ from django.core.management import call_command
 from apps.catalog.reviews import Review
 from apps.catalog.stock import reserve, set_quantity
 from apps.sync import maintenance
-from apps.sync.projectors import registry
+from apps.stores.signals import store_operation
+from apps.sync.projectors import State, registry
 from tests.catalog.document_records import deliver_pending, search_entry
 from tests.factories import ProductFactory
 from tests.sync.test_relay import unreachable_documents_store
@@ -95,3 +96,26 @@ def test_a_product_edit_reaches_the_index_with_its_rating_while_the_document_sto
         entry = search_entry(clean_stores, lamp)
 
     assert (entry["name"], entry["rating"], entry["review_count"], entry["in_stock"]) == ("Copper lamp", 4.5, 2, True)
+
+
+def test_a_batch_of_products_reads_their_reviews_and_stock_with_one_query_each(reviewed, clean_stores):
+    lamp, mug = reviewed
+    others = [ProductFactory(name=f"Plain lamp {n}") for n in range(20)]
+    deliver_pending()
+    products = [lamp, mug, *others]
+    reads = []
+
+    def record(sender, alias, operation, target, **kwargs):
+        if alias == "documents":
+            reads.append((operation, target))
+
+    store_operation.connect(record)
+    try:
+        registry.get("catalog.product.search").apply_batch(
+            [State("catalog.product", str(p.pk), "saved", p.version, p.outbox_payload()) for p in products])
+    finally:
+        store_operation.disconnect(record)
+
+    assert sorted(reads) == [("query", "reviews"), ("query", "stock")]
+    assert (search_entry(clean_stores, lamp)["rating"], search_entry(clean_stores, mug)["in_stock"]) == (4.5, False)
+    assert search_entry(clean_stores, others[0])["review_count"] == 0
