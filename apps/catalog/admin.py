@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from apps.stores.images import prepare_image
 from apps.sync.admin_versions import VersionedModelAdmin
 
+from .attribute_admin import ProductAttributesAdminMixin
 from .models import Category, Product, ProductImage
 from .pictures import THUMBNAIL_SIZES
 
@@ -46,11 +47,11 @@ class ProductImageInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(VersionedModelAdmin):
+class ProductAdmin(ProductAttributesAdminMixin, VersionedModelAdmin):
     list_display = ("name", "sku", "category", "price", "status", "version", "updated_at")
     list_filter = ("status", "category")
     search_fields = ("name", "sku")
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("version", "created_at", "updated_at")
+    readonly_fields = ("version", "created_at", "updated_at", "attributes_link")
     list_select_related = ("category",)
     inlines = [ProductImageInline]

@@ -8,6 +8,7 @@ from apps.sync.api_schema import documented
 
 from . import services
 from .models import Product
+from .review_api import ReviewViewSet
 from .serializers import ProductListSerializer, ProductSerializer, SearchQuerySerializer
 
 
@@ -76,3 +77,4 @@ class ProductViewSet(VersionedWritesMixin, viewsets.ModelViewSet):
 
 router = routers.DefaultRouter()
 router.register("products", ProductViewSet, basename="product")
+router.register(r"products/(?P<product_pk>\d+)/reviews", ReviewViewSet, basename="product-review")

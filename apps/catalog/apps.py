@@ -13,6 +13,7 @@ class CatalogConfig(AppConfig):
         from apps.stores.search import declare_index, definition_for_model
         from apps.sync.projectors import registry
 
+        from . import document_projections
         from .models import Product, ProductImage, delete_image_blobs
         from .projections import ProductDocumentProjector, ProductSearchProjector
 
@@ -21,4 +22,5 @@ class CatalogConfig(AppConfig):
         registry.register(ProductDocumentProjector())
         registry.register(ProductSearchProjector())
         post_delete.connect(delete_image_blobs, sender=ProductImage, dispatch_uid="catalog.delete_image_blobs")
+        document_projections.register()
 

@@ -4,14 +4,18 @@ from django.core.files.base import ContentFile
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models, transaction
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 from apps.stores.images import prepare_image, thumbnail_name
 from apps.stores.search import index
 from apps.sync.outboxed import AnnouncesParent, OutboxedModel
 
+from .attributes import check_schema, labelled, product_document
 from .managers import ProductQuerySet
 from .pictures import THUMBNAIL_SIZES, blob_names, document_entry, picture_storage, picture_upload_to
+from .reviews import Review
 from .search import SearchDescriptor
+from .stock import Stock
 
 
 DESCRIPTION_MAX_LENGTH = 10_000
@@ -20,6 +24,8 @@ DESCRIPTION_MAX_LENGTH = 10_000
 class Category(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
+    #: The JSON Schema of its products' attributes (apps.catalog.attributes), {} for none.
+    attribute_schema = models.JSONField(default=dict, blank=True, validators=[check_schema])
 
     class Meta:
         ordering = ["name"]
@@ -82,6 +88,12 @@ class Product(OutboxedModel):
         index.FilterField("created_at", sortable=True),
         # The source version, so reconcile can compare the index with SQL.
         index.FilterField("version"),
+        # The id again, as a filter: the products index answers "this product's entry" with it.
+        index.FilterField("pk", type="keyword"),
+        # Projected from the document store (reviews and stock), merged with the core fields above.
+        index.FilterField("rating", type="float", facet=True, sortable=True),
+        index.FilterField("review_count", type="int", sortable=True),
+        index.FilterField("in_stock", type="bool", facet=True),
     ]
 
     class Meta:
@@ -99,6 +111,45 @@ class Product(OutboxedModel):
     def pictures(self):
         """The product's pictures as the product document holds them ({url, large, small, alt}), from SQL."""
         return [image.urls() for image in self.images.all()]
+    @cached_property
+    def document(self):
+        """The product document: the core fields projected from SQL, and the attributes whose home it is."""
+        return product_document(self)
+
+    @property
+    def attributes(self):
+        return (self.document or {}).get("attributes", {})
+
+    @property
+    def attribute_rows(self):
+        """(label, value) pairs of the attributes, in the category schema's order."""
+        return labelled(self.category.attribute_schema, self.attributes)
+
+    @property
+    def reviews(self):
+        return Review.objects.filter(product=self)
+
+    @cached_property
+    def rating_summary(self):
+        """(average rating or None, review count), read from the reviews."""
+        return Review.objects.summary(self)
+
+    @property
+    def rating(self):
+        return self.rating_summary[0]
+
+    @property
+    def review_count(self):
+        return self.rating_summary[1]
+
+    @cached_property
+    def stock(self):
+        """The product's Stock, or None if none is kept."""
+        return Stock.objects.get_or_none(product=self)
+
+    @property
+    def in_stock(self):
+        return self.stock is not None and self.stock.in_stock
 
     def outbox_payload(self):
         return {

@@ -1,7 +1,9 @@
 """Projections of the product core (SQL) into the document store and the search index."""
+from apps.stores.exceptions import Unavailable
 from apps.sync.homes import SQLHome
-from apps.sync.projectors import DocumentProjector, SearchIndexProjector
+from apps.sync.projectors import VERSION_FIELD, DocumentProjector, SearchIndexProjector
 
+from .document_projections import indexed_extras, search_extras
 from .models import Product
 from .pictures import document_entry
 
@@ -23,14 +25,14 @@ class ProductDocumentProjector(DocumentProjector):
 
 
 class ProductSearchProjector(SearchIndexProjector):
-    """The products index."""
+    """The products index: the core fields, merged with the rating and stock whose homes are documents."""
 
     name = "catalog.product.search"
     aggregatetype = Product.outbox_aggregate_type
     home = SQLHome(Product)
     index = Product.search_index_name
 
-    def document(self, aggregateid, payload):
+    def document(self, aggregateid, payload, extras=None):
         return {
             "id": aggregateid,
             "name": payload["name"],
@@ -41,4 +43,18 @@ class ProductSearchProjector(SearchIndexProjector):
             "price": float(payload["price"]),
             # Events written before products carried it have no created_at: leave it unset.
             **({"created_at": payload["created_at"]} if payload.get("created_at") else {}),
+            "pk": aggregateid,
+            **(extras if extras is not None else self.extras_of([aggregateid])[aggregateid]),
         }
+
+    def contents(self, states):
+        """The entries of a batch, their rating and stock read for the whole batch at once."""
+        extras = self.extras_of([state.aggregateid for state in states])
+        return [{**self.document(state.aggregateid, state.payload, extras[state.aggregateid]),
+                 VERSION_FIELD: state.version} for state in states]
+
+    def extras_of(self, product_ids):
+        try:
+            return search_extras(product_ids)
+        except Unavailable:
+            return {product_id: indexed_extras(self.index, product_id) for product_id in product_ids}

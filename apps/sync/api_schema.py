@@ -16,8 +16,9 @@ CONSISTENCY_LEVEL = OpenApiParameter(
 COMMON = {400: ERROR, 401: ERROR, 403: ERROR, 429: ERROR, 503: ERROR}
 
 
-def documented(success, *, conditional=False, read=False, missing=True):
-    """extend_schema with the success response and every error a client can cause."""
+def documented(success, *, conditional=False, read=False, missing=True, **extra):
+    """extend_schema with the success response and every error a client can cause
+    (``extra``: more of extend_schema's arguments, such as ``summary``)."""
     responses = {**success, **COMMON}
     if missing:
         responses[404] = ERROR
@@ -26,4 +27,4 @@ def documented(success, *, conditional=False, read=False, missing=True):
     parameters = [IF_MATCH] if conditional else []
     if read:
         parameters.append(CONSISTENCY_LEVEL)
-    return extend_schema(responses=responses, parameters=parameters)
+    return extend_schema(responses=responses, parameters=parameters, **extra)

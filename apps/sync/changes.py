@@ -8,13 +8,15 @@ applies it, so an acknowledged change is never lost.
 ``record_conditional_change`` is for a change that may rightly be refused
 (reserve stock only if enough is left): the home applies it first, under
 its condition, and only a change that applied is announced.
+``record_creation`` is the same for a record that must not exist yet (one
+review per user and product): the home's Conflict settles a race.
 """
 from dataclasses import dataclass
 
 from django.db import transaction
 
 from apps.stores import stores
-from apps.stores.exceptions import NotFound, PreconditionFailed
+from apps.stores.exceptions import Conflict, NotFound, PreconditionFailed
 
 from . import relay
 from .models import AggregateVersion, Delivery
@@ -114,5 +116,39 @@ def record_conditional_change(*, aggregatetype, aggregateid, partition_key, oper
         payload = {k: v for k, v in document.items() if not k.startswith("_") and k != VERSION_FIELD}
         event = emit(aggregatetype=aggregatetype, aggregateid=aggregateid, type="saved", payload=payload,
                      version=version)
+    _apply_to_home(aggregatetype, aggregateid, home)  # a no-op there: it marks the home's delivery done
+    return ChangeOutcome(applied=True, event=event, document=document)
+
+
+def record_creation(*, aggregatetype, aggregateid, payload, home):
+    """Create the record in its home container only if no record with its id exists there,
+    then announce it; returns a ChangeOutcome, refused when the id is taken.
+
+    As in record_conditional_change, the version counter stays locked from before
+    the create until the event commits, and the home's waiting events are applied
+    first. The store's create is the arbiter, so two processes creating one id at
+    once (whatever their SQL database does with the lock) give one record.
+    """
+    projector = _home_projector(aggregatetype, home)
+    store = stores[projector.alias]
+    with transaction.atomic():
+        counter = _locked_counter(aggregatetype, aggregateid)
+        _apply_to_home(aggregatetype, aggregateid, home)
+        version = counter.version + 1
+        try:
+            document = store.create(projector.container, {**payload, "id": aggregateid, VERSION_FIELD: version})
+        except Conflict as taken:
+            return ChangeOutcome(applied=False, reason=str(taken) or "The record exists already.")
+        stored = {k: v for k, v in document.items() if not k.startswith("_") and k != VERSION_FIELD}
+        try:
+            counter.version = version
+            counter.save(update_fields=["version"])
+            event = emit(aggregatetype=aggregatetype, aggregateid=aggregateid, type="saved", payload=stored,
+                         version=version)
+        except BaseException:
+            # Refused by a projection (or the event could not be written): the record must not stay.
+            partition = store.container(projector.container).partition_key_of(document)
+            store.delete(projector.container, aggregateid, partition, if_match=document.get("_etag"))
+            raise
     _apply_to_home(aggregatetype, aggregateid, home)  # a no-op there: it marks the home's delivery done
     return ChangeOutcome(applied=True, event=event, document=document)

@@ -1,15 +1,18 @@
 """/api/me/: the signed-in user's own profile (display name, bio, avatar upload)."""
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema_view
 from rest_framework import generics
 from rest_framework.permissions import IsAuthenticated
+
+from apps.sync.api_schema import documented
 
 from .avatars import save_profile
 from .serializers import MeSerializer
 
 
 @extend_schema_view(
-    get=extend_schema(summary="Your profile"),
-    patch=extend_schema(summary="Change your display name, bio or avatar (multipart for the avatar)"),
+    get=documented({200: MeSerializer}, missing=False, summary="Your profile"),
+    patch=documented({200: MeSerializer}, missing=False,
+                     summary="Change your display name, bio or avatar (multipart for the avatar)"),
 )
 class MeView(generics.RetrieveUpdateAPIView):
     """GET or PATCH your own profile; anonymous clients get a 401."""

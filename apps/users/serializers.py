@@ -16,6 +16,8 @@ class MeSerializer(serializers.ModelSerializer):
 
     avatar = serializers.ImageField(required=False, allow_null=True, write_only=True)
     avatar_urls = AvatarUrlsSerializer(read_only=True, allow_null=True)
+    # Empty for an account made without one (the demo's shoppers, say), so not "format: email".
+    email = serializers.CharField(read_only=True)
 
     class Meta:
         model = User

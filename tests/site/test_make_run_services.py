@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from apps.catalog.demo import DEFAULT_PRODUCTS
 from tests.processes import eventually
 from tests.site.fresh import ROOT, fetch, free_port, stop_process_group
 
@@ -138,7 +139,7 @@ def test_make_run_services_serves_a_styled_shop_with_a_worker_beat_and_an_admin(
         assert "Brass desk lamp" in results and "Stoneware mug set" not in results
 
         landed, admin_page = sign_in_to_admin(base, ADMIN["DJANGO_SUPERUSER_USERNAME"], ADMIN["DJANGO_SUPERUSER_PASSWORD"])
-        assert landed.endswith("/admin/") and "Site administration" in admin_page
+        assert landed.endswith("/admin/") and "Run the shop" in admin_page
 
         assert "beat: Starting" in output()
         assert "InsecureRequestWarning" not in output()
@@ -151,13 +152,13 @@ def test_make_run_services_again_after_the_stand_in_lost_its_documents(local_ser
     env = run_environment(tmp_path, run_name, free_port())
     stop_make_run(start_make_run(env, tmp_path / "first.log"), tmp_path / "first.log")
     documents = run_documents(run_name)
-    assert documents.count("products") == 31
+    assert documents.count("products") == DEFAULT_PRODUCTS
     # cosmosdb-server keeps documents in memory: a restart loses them while the SQL homes stay.
     documents.client.delete_database(run_name)
 
     stop_make_run(start_make_run(env, tmp_path / "second.log"), tmp_path / "second.log")
 
     second = (tmp_path / "second.log").read_text()
-    assert "Demo catalogue: 0 products added, 31 in all." in second
+    assert f"Demo shop: 0 products added, {DEFAULT_PRODUCTS} in all;" in second
     assert "The admin operator exists; left as it is." in second
-    assert run_documents(run_name).count("products") == 31
+    assert run_documents(run_name).count("products") == DEFAULT_PRODUCTS

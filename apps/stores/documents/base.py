@@ -509,15 +509,17 @@ class DocumentStore(StoreBackend):
         with self._timed("count", container):
             return self._count(container, where, partition_key)
 
-    def scan(self, container, where=None, *, partition_key=None, page_size=1000):
-        """Every document matching ``where``, read page by page (``page_size`` from 1 to
-        ``max_page_size``); a document stored throughout the scan is listed once.
+    def scan(self, container, where=None, *, partition_key=None, order_by=(), page_size=1000):
+        """Every document matching ``where`` (in ``order_by``'s order, if given), read page by
+        page (``page_size`` from 1 to ``max_page_size``); a document stored throughout the
+        scan is listed once.
 
         Nothing is read until the first ``next()``.
         """
         check_page_size("page_size", page_size, self.max_page_size)
         return scan_pages(
-            lambda token: self.query(container, where, partition_key=partition_key, limit=page_size, continuation=token)
+            lambda token: self.query(container, where, partition_key=partition_key, order_by=order_by,
+                                     limit=page_size, continuation=token)
         )
 
     # -- hooks for backends ------------------------------------------------

@@ -41,12 +41,17 @@ class AutocompleteField:
 
 @dataclass(frozen=True)
 class FilterField:
-    """Exact-match filterable; optionally a facet and a sort key; ``collection`` when the value is a list."""
+    """Exact-match filterable; optionally a facet and a sort key; ``collection`` when the value is a list.
+
+    ``type`` names the value's type (one of FIELD_TYPES) for a field the model computes
+    instead of storing (a product's average rating); a model field's own type is used otherwise.
+    """
 
     name: str
     facet: bool = False
     sortable: bool = False
     collection: bool = False
+    type: str = None
 
 
 @dataclass(frozen=True)
@@ -151,7 +156,9 @@ def definition_for_model(model):
             current.setdefault("type", "text")
         elif isinstance(declared, FilterField):
             current.update(filterable=True, facet=declared.facet, sortable=declared.sortable)
-            if current.get("type") != "text":
+            if declared.type is not None:
+                current["type"] = declared.type
+            elif current.get("type") != "text":
                 current["type"] = _type_of(model_field, False) if model_field else "keyword"
     fields = tuple(IndexedField(**spec) for spec in merged.values())
     return IndexDefinition(model.search_index_name, fields)

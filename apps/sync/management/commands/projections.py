@@ -71,7 +71,7 @@ class Command(BaseCommand):
                 drift = maintenance.reconcile(projector, repair=repair, progress=bar.update)
             verdict = "in agreement" if drift.clean else drift.summary() + (" (repaired)" if repair else "")
             if drift.skipped:
-                verdict = "keeps nothing to compare (a cache); rebuild empties it"
+                verdict = getattr(projector, "unreconciled_because", "keeps nothing to compare (a cache); rebuild empties it")
             drifted += 0 if drift.clean else 1
             self.stdout.write(f"{projector.name}: {drift.checked} checked, {verdict}")
         if drifted and not repair:

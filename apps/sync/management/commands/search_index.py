@@ -96,10 +96,9 @@ class Command(BaseCommand):
         return ", ".join(labels) or "none"
 
     def documents(self, projector, chunk_size, bar):
-        for state in projector.home_states(chunk_size=chunk_size):
-            bar.update(1)
-            if state.type != "deleted":
-                yield projector.content(state)
+        for chunk in batches(projector.home_states(chunk_size=chunk_size), chunk_size):
+            bar.update(len(chunk))
+            yield from projector.contents([state for state in chunk if state.type != "deleted"])
 
     def progress(self, projector):
         total = projector.home.count()

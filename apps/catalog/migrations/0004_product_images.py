@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0002_description_limit'),
+        ('catalog', '0003_category_attribute_schema'),
     ]
 
     operations = [

@@ -1,0 +1,7 @@
+"""The attribute tests against cosmosdb-server and PostgreSQL."""
+import pytest
+
+from tests.catalog.test_attributes import *  # noqa: F401,F403 - the same behaviour, on the services stores
+from tests.catalog.test_attributes import lamp, operator  # noqa: F401 - fixtures
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

@@ -1,0 +1,7 @@
+"""The reconcile and rebuild tests against cosmosdb-server and PostgreSQL."""
+import pytest
+
+from tests.catalog.test_document_reconcile import *  # noqa: F401,F403 - the same behaviour, on the services stores
+from tests.catalog.test_document_reconcile import reviewed  # noqa: F401 - fixtures
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
