@@ -12,9 +12,10 @@ class CatalogConfig(AppConfig):
         from apps.sync.projectors import registry
 
         from .models import Product
-        from .projections import ProductDocumentProjector, ProductSearchProjector
+        from .projections import ProductCacheProjector, ProductDocumentProjector, ProductSearchProjector
 
         declare_container(Product.document_container, partition_key="/category")
         declare_index(definition_for_model(Product))
         registry.register(ProductDocumentProjector())
         registry.register(ProductSearchProjector())
+        registry.register(ProductCacheProjector())

@@ -1,7 +1,8 @@
-"""Projections of the product core (SQL) into the document store and the search index."""
+"""Projections of the product core (SQL) into the document store, the search index and the cache."""
 from apps.sync.homes import SQLHome
-from apps.sync.projectors import DocumentProjector, SearchIndexProjector
+from apps.sync.projectors import CacheProjector, DocumentProjector, SearchIndexProjector
 
+from . import caching
 from .models import Product
 
 
@@ -34,3 +35,14 @@ class ProductSearchProjector(SearchIndexProjector):
             # Events written before products carried it have no created_at: leave it unset.
             **({"created_at": payload["created_at"]} if payload.get("created_at") else {}),
         }
+
+
+class ProductCacheProjector(CacheProjector):
+    """The product's cached page parts and API detail, dropped on each of its events."""
+
+    name = "catalog.product.cache"
+    aggregatetype = Product.outbox_aggregate_type
+    home = SQLHome(Product)
+
+    def keys(self, state):
+        return caching.keys_of(state.aggregateid)

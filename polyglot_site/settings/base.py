@@ -220,6 +220,18 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The product page reads its parts from several stores at once; each store gets this
+# long before the page shows without it (and says so).
+PRODUCT_PAGE_STORE_TIMEOUT_SECONDS = env.float("PRODUCT_PAGE_STORE_TIMEOUT_SECONDS", default=0.5)
+# How long a product's page parts and API detail stay cached (edits replace them sooner).
+PRODUCT_CACHE_SECONDS = env.int("PRODUCT_CACHE_SECONDS", default=300)
+# A store that fails this many times in a row is skipped for RESET_SECONDS, then tried
+# once (circuit breaker per store alias; /health/ready shows their states).
+POLYGLOT_BREAKERS = {
+    "FAILURE_THRESHOLD": env.int("BREAKER_FAILURE_THRESHOLD", default=3),
+    "RESET_SECONDS": env.float("BREAKER_RESET_SECONDS", default=30.0),
+}
+
 # /health/ready shows projection names and counts to staff and to these networks
 # (the load balancer's probes); everyone else gets the status alone.
 HEALTH_DETAIL_NETWORKS = env.list("HEALTH_DETAIL_NETWORKS", default=["127.0.0.1/32", "::1/128"])

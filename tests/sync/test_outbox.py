@@ -32,7 +32,9 @@ def test_each_registered_projection_gets_a_pending_delivery_with_the_event(djang
 
     event = OutboxEvent.objects.get(aggregateid=str(product.pk))
     deliveries = sorted(event.deliveries.values_list("projection", "status"))
-    assert deliveries == [("catalog.product.document", "pending"), ("catalog.product.search", "pending")]
+    assert deliveries == [
+        ("catalog.product.cache", "pending"), ("catalog.product.document", "pending"), ("catalog.product.search", "pending"),
+    ]
 
 
 def test_dispatch_waits_for_the_commit(django_capture_on_commit_callbacks):
@@ -65,4 +67,4 @@ def test_a_broker_that_is_down_fails_no_write_and_is_not_asked_again_at_once(
     assert len(calls) == 1, "the second write skipped the broker that had just failed"
     assert not broker_gate.is_open()
     pending = Delivery.objects.filter(status="pending", event__aggregateid__in=[str(first.pk), str(second.pk)])
-    assert pending.count() == 4
+    assert pending.count() == 6, "three projections each"
