@@ -185,6 +185,8 @@ REST_FRAMEWORK = {
         "anon": env.str("API_RATE_ANONYMOUS", default="300/minute"),
         "user": env.str("API_RATE_SIGNED_IN", default="1200/minute"),
         "basic_auth": env.str("API_RATE_BASIC_AUTH", default="20/minute"),
+        # The search box's suggestions, for anonymous clients (a request per pause in typing).
+        "suggest_anon": env.str("API_RATE_SUGGEST_ANONYMOUS", default="60/minute"),
     },
     # Anyone may read the catalogue; changing it takes the model permissions.
     "DEFAULT_PERMISSION_CLASSES": [
