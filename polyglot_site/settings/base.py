@@ -177,15 +177,19 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Anonymous and signed-in clients have a rate each; Basic credentials have their own,
     # checked before the password hash they would cost.
+    # One atomic cache increment per request (see polyglot_site/throttling.py); an action
+    # naming a throttle_scope also has that rate for anonymous clients.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "polyglot_site.throttling.AnonCountThrottle",
+        "polyglot_site.throttling.UserCountThrottle",
+        "polyglot_site.throttling.AnonScopedCountThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_RATE_ANONYMOUS", default="300/minute"),
         "user": env.str("API_RATE_SIGNED_IN", default="1200/minute"),
         "basic_auth": env.str("API_RATE_BASIC_AUTH", default="20/minute"),
-        # The search box's suggestions, for anonymous clients (a request per pause in typing).
+        # The search box's suggestions, for anonymous clients (a request per pause in typing;
+        # besides the anon rate).
         "suggest_anon": env.str("API_RATE_SUGGEST_ANONYMOUS", default="60/minute"),
     },
     # Anyone may read the catalogue; changing it takes the model permissions.
