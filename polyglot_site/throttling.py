@@ -10,7 +10,10 @@ the window still runs. Rates and cache keys are DRF's (``DEFAULT_THROTTLE_RATES`
 ``throttle_<scope>_<client>``).
 
 With django-redis the window and the count are one round trip (``SET NX EX``
-then ``INCR``, pipelined); other caches use ``add()`` and ``incr()``.
+then ``INCR``, pipelined); other caches use ``add()`` and ``incr()``. A view
+that will read cache entries anyway may name them in
+``cache_keys_to_prefetch(request)``: they ride in the same round trip, and
+``request.prefetched_cache`` holds what was found ({key: value or None}).
 """
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
@@ -22,18 +25,26 @@ class CountingRateThrottle(SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        self.count = self._increment()
+        self.count = self._increment(request, view)
         return self.count <= self.num_requests
 
-    def _increment(self):
+    def _increment(self, request, view):
         client = getattr(self.cache, "client", None)
         if hasattr(client, "get_client") and hasattr(client, "make_key"):  # django-redis
             key = client.make_key(self.key)
+            wanted = self._keys_to_prefetch(request, view)
             redis = client.get_client(write=True)
             with redis.pipeline(transaction=False) as pipe:
                 pipe.set(key, 0, ex=max(1, int(self.duration)), nx=True)
                 pipe.incr(key)
-                count = pipe.execute(raise_on_error=False)[1]
+                for name in wanted:
+                    pipe.get(client.make_key(name))
+                results = pipe.execute(raise_on_error=False)
+            count, found = results[1], results[2:]
+            if wanted and not any(isinstance(value, Exception) for value in found):
+                request.prefetched_cache = {
+                    name: None if value is None else client.decode(value) for name, value in zip(wanted, found)
+                }
             if isinstance(count, int):
                 return count
             # Not a number (DRF's list of times, from before): start a window again.
@@ -48,6 +59,12 @@ class CountingRateThrottle(SimpleRateThrottle):
         except TypeError:  # a value of another shape (DRF's list of times): start again
             self.cache.set(self.key, 1, self.duration)
             return 1
+
+    def _keys_to_prefetch(self, request, view):
+        if hasattr(request, "prefetched_cache"):
+            return []  # another throttle of this request fetched them
+        ask = getattr(view, "cache_keys_to_prefetch", None)
+        return list(ask(request)) if ask is not None else []
 
     def wait(self):
         """Seconds until the window ends (the cache's TTL where it tells, else the whole period)."""

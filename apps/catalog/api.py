@@ -93,14 +93,30 @@ class ProductViewSet(VersionedWritesMixin, viewsets.ModelViewSet):
         self.paginator.facets = lambda: services.facet_counts(products)
         return products
 
-    def retrieve(self, request, *args, **kwargs):
-        """The product, from the cache when it holds this product (staff read SQL: drafts too)."""
-        product_id = str(kwargs.get(self.lookup_field, ""))
+    def cached_product_id(self, request):
+        """The id of the product this request reads from the cache, or None (staff read SQL: drafts too)."""
+        product_id = str(self.kwargs.get(self.lookup_field, ""))
         if request.user.is_staff or not product_id.isdigit() or len(product_id) > 18:
+            return None
+        return product_id
+
+    def cache_keys_to_prefetch(self, request):
+        """The cached answer, read in the throttle's own round trip to the cache (polyglot_site/throttling.py)."""
+        product_id = self.cached_product_id(request) if self.action == "retrieve" else None
+        return [caching.api_key(product_id)] if product_id else []
+
+    def retrieve(self, request, *args, **kwargs):
+        """The product, from the cache when it holds this product."""
+        product_id = self.cached_product_id(request)
+        if product_id is None:
             return super().retrieve(request, *args, **kwargs)
         key = caching.api_key(product_id)
         if self.read_source(CACHE_PROJECTION) == "projection":
-            cached = caching.read(key)
+            # Read before read_source() may have waited for this session's own writes: used only
+            # by clients without a session, for whom it never waits.
+            without_session = getattr(request, "session", None) is None or request.session.session_key is None
+            prefetched = getattr(request, "prefetched_cache", None) if without_session else None
+            cached = caching.read(key, prefetched=prefetched)
             if cached is not None:
                 return Response(cached)
         response = super().retrieve(request, *args, **kwargs)

@@ -37,10 +37,17 @@ def keys_of(product_id):
     return [page_key(product_id), api_key(product_id)]
 
 
-def read(key, *, version=None):
-    """The value cached under ``key`` (made from ``version``, when given), else None."""
+def read(key, *, version=None, prefetched=None):
+    """The value cached under ``key`` (made from ``version``, when given), else None.
+
+    ``prefetched`` ({key: entry or None}) is what was already read for this request
+    (the throttle's round trip, see polyglot_site/throttling.py): no second read.
+    """
     try:
-        entry = breakers[BREAKER].call(caches[CACHE_ALIAS].get, key)
+        if prefetched is not None and key in prefetched:
+            entry = prefetched[key]
+        else:
+            entry = breakers[BREAKER].call(caches[CACHE_ALIAS].get, key)
     except CircuitOpen:
         return None
     except Exception as error:  # noqa: BLE001 - a cache that fails is a miss, never an error page

@@ -115,3 +115,26 @@ def test_nothing_pickled_reaches_redis(client, local_services, clean_stores):
     for key, value in values.items():
         assert not value.startswith(PICKLE_PROTOCOL_2_AND_UP), f"{key} holds a pickle"
         json.loads(value)  # raises on anything but JSON
+
+
+def test_an_anonymous_cached_read_rides_in_the_throttles_round_trip_and_sees_the_next_edit(
+    client, local_services, clean_stores, monkeypatch
+):
+    from django_redis.client import DefaultClient
+
+    lamp = ProductFactory(name="Brass desk lamp")
+    client.get(f"/api/products/{lamp.pk}/")  # cached
+    single_reads = []
+    real_get = DefaultClient.get
+    monkeypatch.setattr(DefaultClient, "get", lambda self, key, *a, **k: single_reads.append(key) or real_get(
+        self, key, *a, **k))
+
+    cached = client.get(f"/api/products/{lamp.pk}/")
+    lamp.name = "Brass reading lamp"
+    save_product(lamp)
+    relay.drain()  # the cache projection drops the entry
+    fresh = client.get(f"/api/products/{lamp.pk}/")
+
+    assert cached.json()["name"] == "Brass desk lamp"
+    assert fresh.json()["name"] == "Brass reading lamp"
+    assert caching.api_key(lamp.pk) not in single_reads, "read with the throttle's count, in one round trip"
