@@ -111,17 +111,50 @@ class ProductViewSet(VersionedWritesMixin, viewsets.ModelViewSet):
         if product_id is None:
             return super().retrieve(request, *args, **kwargs)
         key = caching.api_key(product_id)
-        if self.read_source(CACHE_PROJECTION) == "projection":
-            # Read before read_source() may have waited for this session's own writes: used only
-            # by clients without a session, for whom it never waits.
-            without_session = getattr(request, "session", None) is None or request.session.session_key is None
-            prefetched = getattr(request, "prefetched_cache", None) if without_session else None
-            cached = caching.read(key, prefetched=prefetched)
-            if cached is not None:
-                return Response(cached)
+        cached = self.cached_answer(key, product_id)
+        if cached is not None:
+            return Response(cached)
         response = super().retrieve(request, *args, **kwargs)
         caching.write(key, dict(response.data), version=response.data["version"])
         return response
+
+    def cache_level(self):
+        """The requested consistency level (as read_source() checks it), noted for the response header."""
+        try:
+            level = consistency.requested_level(self.request, consistency.READ_YOUR_WRITES)
+        except consistency.InvalidConsistencyLevel as error:
+            raise ValidationError({consistency.HEADER: [str(error)]}) from error
+        if level in consistency.HOME_LEVELS and not self.request.user.is_authenticated:
+            raise NotAuthenticated(f"{consistency.HEADER}: {level} reads need a signed-in user.")
+        self.request._request.consistency_level = level
+        return level
+
+    def cached_answer(self, key, product_id):
+        """The cached answer if it may stand for this read, without waiting: the cache is a
+        shortcut to SQL, so when in doubt SQL answers (where read_source() would wait).
+
+        strong: never. bounded_staleness: unless the cache projection lags past the bound.
+        read_your_writes: not while the cache projection has yet to deliver one of this
+        session's own events. Neither, nor monotonic_reads, shows a version older than the
+        session was shown.
+        """
+        level = self.cache_level()
+        if level == consistency.STRONG:
+            return None
+        if level == consistency.BOUNDED_STALENESS and self.read_source(CACHE_PROJECTION) == "home":
+            return None
+        session = getattr(self.request, "session", None)
+        if session is None or session.session_key is None:
+            # Neither own writes nor versions seen: the throttle's read, in its round trip, will do.
+            return caching.read(key, prefetched=getattr(self.request, "prefetched_cache", None))
+        own = consistency.own_sequences(self.request) if level == consistency.READ_YOUR_WRITES else []
+        if own and not consistency.caught_up(CACHE_PROJECTION, own):
+            return None
+        cached = caching.read(key)
+        seen = (session.get(consistency.SEEN_KEY) or {}).get(f"{Product.outbox_aggregate_type}:{product_id}", 0)
+        if cached is None or level != consistency.EVENTUAL and cached.get("version", 0) < seen:
+            return None
+        return cached
 
     @action(detail=False, url_path=f"by-slug/(?P<slug>{SLUG})", pagination_class=None)
     def by_slug(self, request, slug):
