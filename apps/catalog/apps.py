@@ -15,12 +15,13 @@ class CatalogConfig(AppConfig):
 
         from . import document_projections
         from .models import Product, ProductImage, delete_image_blobs
-        from .projections import ProductDocumentProjector, ProductSearchProjector
+        from .projections import ProductCacheProjector, ProductDocumentProjector, ProductSearchProjector
 
         declare_container(Product.document_container, partition_key="/category")
         declare_index(definition_for_model(Product))
         registry.register(ProductDocumentProjector())
         registry.register(ProductSearchProjector())
+        registry.register(ProductCacheProjector())
         post_delete.connect(delete_image_blobs, sender=ProductImage, dispatch_uid="catalog.delete_image_blobs")
         document_projections.register()
 

@@ -60,14 +60,15 @@ def properties_of(schema):
 
 
 def labelled(schema, attributes):
-    """(label, value) of each attribute the product has, in the schema's order, for the product page."""
+    """(label, value) of each attribute the product has, for the product page: the schema's in its
+    order, then any the schema no longer names (kept from before a schema change), by name."""
+    attributes, properties = attributes or {}, properties_of(schema)
     rows = []
-    for name, spec in properties_of(schema).items():
-        if name in (attributes or {}):
-            value = attributes[name]
-            if isinstance(value, bool):
-                value = "Yes" if value else "No"
-            rows.append((spec.get("title") or name.replace("_", " ").capitalize(), value))
+    for name in [*(n for n in properties if n in attributes), *sorted(n for n in attributes if n not in properties)]:
+        value = attributes[name]
+        if isinstance(value, bool):
+            value = "Yes" if value else "No"
+        rows.append((properties.get(name, {}).get("title") or name.replace("_", " ").capitalize(), value))
     return rows
 
 

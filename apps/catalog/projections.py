@@ -1,8 +1,9 @@
-"""Projections of the product core (SQL) into the document store and the search index."""
+"""Projections of the product core (SQL) into the document store, the search index and the cache."""
 from apps.stores.exceptions import Unavailable
 from apps.sync.homes import SQLHome
-from apps.sync.projectors import VERSION_FIELD, DocumentProjector, SearchIndexProjector
+from apps.sync.projectors import VERSION_FIELD, CacheProjector, DocumentProjector, SearchIndexProjector
 
+from . import caching
 from .document_projections import indexed_extras, search_extras
 from .models import Product
 from .pictures import document_entry
@@ -58,3 +59,13 @@ class ProductSearchProjector(SearchIndexProjector):
             return search_extras(product_ids)
         except Unavailable:
             return {product_id: indexed_extras(self.index, product_id) for product_id in product_ids}
+
+class ProductCacheProjector(CacheProjector):
+    """The product's cached page parts and API detail, dropped on each of its events."""
+
+    name = "catalog.product.cache"
+    aggregatetype = Product.outbox_aggregate_type
+    home = SQLHome(Product)
+
+    def keys(self, state):
+        return caching.keys_of(state.aggregateid)

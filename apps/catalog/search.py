@@ -98,6 +98,18 @@ class ProductSearch:
         page = (key.start or 0) // self.per_page + 1
         return self.home_products().in_order_of(self._search(page).ids)
 
+    def page_ids(self, page=1):
+        """The ids of one page, in the index's order, without reading the home: for a
+        reader thread, which must leave SQL to the request's thread."""
+        return self._search(page).ids
+
+    def suggest(self, prefix, limit=8):
+        """Product names that complete ``prefix``, from the index's autocomplete fields,
+        kept only where the home still shows such a product (no draft's name leaks)."""
+        names = stores["search"].suggest(self.model.search_index_name, prefix, limit=limit * 2)
+        shown = set(self.home_products().filter(name__in=names).values_list("name", flat=True)) if names else set()
+        return [name for name in names if name in shown][:limit]
+
     def facet_counts(self):
         """{facet: [{"value": ..., "count": ...}, ...]} over everything matched, most frequent first."""
         return self._search(1).facets

@@ -1,6 +1,7 @@
+from django.urls import reverse
 from rest_framework import serializers
 
-from .forms import MAX_SEARCH_TEXT, clean_search_text
+from .forms import MAX_SEARCH_TEXT, SORT_CHOICES, clean_search_text
 from .models import Category, Product
 
 
@@ -25,8 +26,53 @@ class ProductListSerializer(ProductSerializer):
         fields = [f for f in ProductSerializer.Meta.fields if f != "description"]
 
 
+class CategorySerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug", "url"]
+
+    def get_url(self, category) -> str:
+        return reverse("catalog:category", kwargs={"category_slug": category.slug})
+
+
+PRICE = {"max_digits": 10, "decimal_places": 2, "min_value": 0, "required": False}
+
+
 class SearchQuerySerializer(serializers.Serializer):
+    """GET /api/products/ parameters: words, a category, a price range (both ends included), a sort."""
+
     q = serializers.CharField(max_length=MAX_SEARCH_TEXT, required=False, allow_blank=True, trim_whitespace=True)
+    category = serializers.SlugField(max_length=100, required=False)
+    price_min = serializers.DecimalField(**PRICE)
+    price_max = serializers.DecimalField(**PRICE)
+    sort = serializers.ChoiceField(choices=[value for value, _ in SORT_CHOICES], required=False, default="relevance")
 
     def validate_q(self, value):
         return clean_search_text(value)
+
+    def validate_category(self, value):
+        if not Category.objects.filter(slug=value).exists():
+            raise serializers.ValidationError("No category has this slug (see /api/categories/).")
+        return value
+
+    def validate(self, data):
+        low, high = data.get("price_min"), data.get("price_max")
+        if low is not None and high is not None and low > high:
+            raise serializers.ValidationError({"price_max": ["Must be at least price_min."]})
+        return data
+
+
+class SuggestQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=100, trim_whitespace=True)
+
+    def validate_q(self, value):
+        value = clean_search_text(value)
+        if not value:
+            raise serializers.ValidationError("Type a few letters.")
+        return value
+
+
+class SuggestionsSerializer(serializers.Serializer):
+    suggestions = serializers.ListField(child=serializers.CharField())

@@ -4,6 +4,7 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.text import slugify
 
@@ -20,9 +21,10 @@ PRICE_RANGES = {
 
 
 def search_products(text, *, per_page=20, active_only=True, source="projection", category=None, price=None,
-                    sort="relevance"):
+                    sort="relevance", price_min=None, price_max=None):
     """Products for the catalogue pages and GET /api/products/: the index's matches for
-    ``text`` (and a category, a price range, a sort), or with no text and no filter the
+    ``text`` (and a category, a price range named in PRICE_RANGES or given by
+    ``price_min``/``price_max``, both included, a sort), or with no text and no filter the
     active products from SQL by name. ``source="home"`` answers from SQL instead of the
     index (strong reads, or a projection that lags)."""
     search = Product.search.query(text).paged_by(per_page).order_by(sort).facets("category")
@@ -35,9 +37,22 @@ def search_products(text, *, per_page=20, active_only=True, source="projection",
         search = search.filter(price__gte=low)
     if high is not None:
         search = search.filter(price__lt=high)
+    if price_min is not None:
+        search = search.filter(price__gte=float(price_min))
+    if price_max is not None:
+        search = search.filter(price__lte=float(price_max))
     if source == "home" or not (search.text or search.lookups or sort != "relevance"):
         return search.from_home()
     return search
+
+
+def facet_counts(products):
+    """{"category": [{"value": slug, "count": n}, ...]} for what search_products returned:
+    the index's facets, or the same counted in SQL when the home answered."""
+    if hasattr(products, "facet_counts"):
+        return products.facet_counts()
+    counted = products.order_by().values("category__slug").annotate(count=Count("pk")).order_by("-count", "category__slug")
+    return {"category": [{"value": row["category__slug"], "count": row["count"]} for row in counted]}
 
 
 def paginate(object_list, page_number, per_page=20):

@@ -7,8 +7,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from apps.sync import consistency
 
 from . import services
+from .attributes import labelled
 from .forms import SearchForm
 from .models import Category, Product
+from .page import read_product_page
 
 PER_PAGE = 12
 
@@ -47,9 +49,15 @@ def product_list(request, category_slug=None):
 
 
 def product_detail(request, slug):
+    """The product read across stores (see page.py): 200 with a notice when a store is missing."""
     product = get_object_or_404(Product.objects.active().select_related("category"), slug=slug)
     consistency.remember_seen(request, Product.outbox_aggregate_type, [(product.pk, product.version)])
-    return render(request, "catalog/product_detail.html", {"product": product, "back_url": results_page(request)})
+    page = read_product_page(product)
+    document = page.parts.get("details") or {}
+    return render(request, "catalog/product_detail.html", {
+        "product": product, "page": page, "parts": page.parts, "back_url": results_page(request),
+        "attribute_rows": labelled(product.category.attribute_schema, document.get("attributes") or {}),
+    })
 
 
 def results_page(request):

@@ -7,6 +7,10 @@ def reset_stores(*, setting, **kwargs):
         from . import stores
 
         stores.reset()
+    if setting in ("POLYGLOT_STORES", "POLYGLOT_BREAKERS"):
+        from .breaker import breakers
+
+        breakers.reset()
 
 
 class StoresConfig(AppConfig):

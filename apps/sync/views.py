@@ -7,6 +7,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from apps.stores.breaker import CLOSED, breakers
+
 from .lag import lag_problems, projection_lag
 
 logger = logging.getLogger(__name__)
@@ -22,8 +24,9 @@ def live(request):
 @never_cache
 @require_GET
 def ready(request):
-    """The database answers; with each projection's lag. 503 when the database is down,
-    ``degraded`` (still 200: the site serves) while deliveries fail, are dead, or lag past the bound.
+    """The database answers; with each projection's lag and each store's circuit breaker (this
+    process's). 503 when the database is down, ``degraded`` (still 200: the site serves) while
+    deliveries fail, are dead, or lag past the bound, or while a store's breaker is not closed.
     Only staff and the probes' networks see the projections' names and counts."""
     try:
         with connection.cursor() as cursor:
@@ -32,11 +35,16 @@ def ready(request):
     except DatabaseError as error:
         logger.error("Readiness check failed: %s", error)
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    problems = lag_problems(lag)
+    circuits = breakers.states()
+    problems = lag_problems(lag) + [
+        f"{alias} store: circuit {shown['state']} ({shown.get('last_error', '')})"
+        for alias, shown in circuits.items() if shown["state"] != CLOSED
+    ]
     status = "degraded" if problems else "ok"
     if not may_see_details(request):
         return JsonResponse({"status": status})
-    return JsonResponse({"status": status, "database": "ok", "problems": problems, "projections": lag})
+    return JsonResponse({"status": status, "database": "ok", "problems": problems, "projections": lag,
+                         "circuits": circuits})
 
 
 def may_see_details(request):

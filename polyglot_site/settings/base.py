@@ -178,14 +178,20 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Anonymous and signed-in clients have a rate each; Basic credentials have their own,
     # checked before the password hash they would cost.
+    # One atomic cache increment per request (see polyglot_site/throttling.py); an action
+    # naming a throttle_scope also has that rate for anonymous clients.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "polyglot_site.throttling.AnonCountThrottle",
+        "polyglot_site.throttling.UserCountThrottle",
+        "polyglot_site.throttling.AnonScopedCountThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_RATE_ANONYMOUS", default="300/minute"),
         "user": env.str("API_RATE_SIGNED_IN", default="1200/minute"),
         "basic_auth": env.str("API_RATE_BASIC_AUTH", default="20/minute"),
+        # The search box's suggestions, for anonymous clients (a request per pause in typing;
+        # besides the anon rate).
+        "suggest_anon": env.str("API_RATE_SUGGEST_ANONYMOUS", default="60/minute"),
     },
     # Anyone may read the catalogue; changing it takes the model permissions.
     "DEFAULT_PERMISSION_CLASSES": [
@@ -219,6 +225,18 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     }
+}
+
+# The product page reads its parts from several stores at once; each store gets this
+# long before the page shows without it (and says so).
+PRODUCT_PAGE_STORE_TIMEOUT_SECONDS = env.float("PRODUCT_PAGE_STORE_TIMEOUT_SECONDS", default=0.5)
+# How long a product's page parts and API detail stay cached (edits replace them sooner).
+PRODUCT_CACHE_SECONDS = env.int("PRODUCT_CACHE_SECONDS", default=300)
+# A store that fails this many times in a row is skipped for RESET_SECONDS, then tried
+# once (circuit breaker per store alias; /health/ready shows their states).
+POLYGLOT_BREAKERS = {
+    "FAILURE_THRESHOLD": env.int("BREAKER_FAILURE_THRESHOLD", default=3),
+    "RESET_SECONDS": env.float("BREAKER_RESET_SECONDS", default=30.0),
 }
 
 # /health/ready shows projection names and counts to staff and to these networks

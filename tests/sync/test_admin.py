@@ -58,7 +58,7 @@ def test_redrive_says_how_many_in_words_that_fit_the_number(admin_client, clean_
     response = admin_client.post(reverse(CHANGELIST), {"action": "redrive", "_selected_action": [d.pk for d in deliveries]},
                                  follow=True)
 
-    assert messages_of(response) == ["1 delivery queued again. 1 was not failed or dead and was left as it was."]
+    assert messages_of(response) == ["1 delivery queued again. 2 were not failed or dead and were left as they were."]
     dead.refresh_from_db()
     assert (dead.status, dead.last_error) == ("done", ""), "a redriven delivery that succeeded shows no old error"
 
@@ -71,7 +71,7 @@ def test_redriving_what_is_not_dead_is_a_clear_message_and_runs_nothing(admin_cl
                                  follow=True)
 
     assert messages_of(response) == ["Nothing was redriven: only failed or dead deliveries can be redriven."]
-    assert [d.attempts for d in Delivery.objects.filter(pk__in=[d.pk for d in done])] == [1, 1]
+    assert {d.attempts for d in Delivery.objects.filter(pk__in=[d.pk for d in done])} == {1}
 
 
 def test_deliveries_filter_by_age_status_and_projection(admin_client, clean_stores):

@@ -33,6 +33,7 @@ def test_the_data_map_lists_each_record_kind_its_home_and_projections_with_count
     [kind] = [k for k in response.context["kinds"] if k.aggregatetype == "catalog.product"]
     assert (kind.home, kind.home_count.value) == ("SQL catalog.Product", 3)
     assert {row.name: (row.describe, row.count.value, row.lag.get("dead")) for row in kind.projections} == {
+        "catalog.product.cache": ("cache default (entries dropped on change)", None, 0),
         DOCUMENT: ("documents products", 3, 0),
         SEARCH: ("search index products", 3, 3),
     }

@@ -32,7 +32,9 @@ def test_each_registered_projection_gets_a_pending_delivery_with_the_event(djang
 
     event = OutboxEvent.objects.get(aggregateid=str(product.pk))
     deliveries = sorted(event.deliveries.values_list("projection", "status"))
-    assert deliveries == [("catalog.product.document", "pending"), ("catalog.product.search", "pending")]
+    assert deliveries == [
+        ("catalog.product.cache", "pending"), ("catalog.product.document", "pending"), ("catalog.product.search", "pending"),
+    ]
 
 
 def test_dispatch_waits_for_the_commit(django_capture_on_commit_callbacks):
@@ -65,7 +67,7 @@ def test_a_broker_that_is_down_fails_no_write_and_is_not_asked_again_at_once(
     assert len(calls) == 1, "the second write skipped the broker that had just failed"
     assert not broker_gate.is_open()
     pending = Delivery.objects.filter(status="pending", event__aggregateid__in=[str(first.pk), str(second.pk)])
-    assert pending.count() == 4
+    assert pending.count() == 6, "three projections each"
 
 
 def test_dispatch_queues_one_relay_task_per_projection_and_later_events_ride_along(
@@ -79,14 +81,15 @@ def test_dispatch_queues_one_relay_task_per_projection_and_later_events_ride_alo
     with django_capture_on_commit_callbacks(execute=True):
         first = ProductFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        ProductFactory()  # while the first two tasks wait in the queue
+        ProductFactory()  # while the first three tasks wait in the queue
 
     sequence = Delivery.objects.filter(event__aggregateid=str(first.pk)).first().event_id
-    assert sorted(queued) == [(sequence, "catalog.product.document"), (sequence, "catalog.product.search")]
+    assert sorted(queued) == [(sequence, "catalog.product.cache"), (sequence, "catalog.product.document"),
+                              (sequence, "catalog.product.search")]
 
     tasks.relay_task_started(["catalog.product.search"])  # the search task starts draining
     with django_capture_on_commit_callbacks(execute=True):
         third = ProductFactory()
 
     third_sequence = Delivery.objects.filter(event__aggregateid=str(third.pk)).first().event_id
-    assert queued[2:] == [(third_sequence, "catalog.product.search")], "the document task still waits: it takes this one too"
+    assert queued[3:] == [(third_sequence, "catalog.product.search")], "the document task still waits: it takes this one too"
