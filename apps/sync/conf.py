@@ -17,6 +17,9 @@ DEFAULTS = {
     "SAGA_LEASE_SECONDS": 60.0,
     "SAGA_RETRY_BASE_SECONDS": 0.2,
     "SAGA_RETRY_MAX_SECONDS": 5.0,
+    # How long a worker's hold on draining a projection lasts without renewal (it renews it
+    # every batch); a dead worker's hold runs out after this, and a queued look takes over.
+    "DRAIN_LEASE_SECONDS": 30.0,
 }
 
 

@@ -49,9 +49,9 @@ RETRY_KEY = "sync:retry-queued"
 # Held while a worker drains a projection, so two workers never drain the same one:
 # a store with one writer (a tantivy index) would make the second wait on its lock
 # while the other projection's task waited for a free worker. Renewed per batch;
-# expires in case its worker dies.
+# expires (DRAIN_LEASE_SECONDS) in case its worker dies.
 DRAINING_KEY = "sync:draining:{}"
-DRAINING_SECONDS = 30
+RECHECK_KEY = "sync:drain-recheck:{}"
 PAUSED_KEY = "sync:paused:{}"
 
 
@@ -124,13 +124,14 @@ def claim_drain(projection):
     Without the cache, every worker may drain (as before there was a lease)."""
     token = uuid.uuid4().hex
     key = DRAINING_KEY.format(projection)
-    return with_cache(lambda: token if cache.add(key, token, timeout=DRAINING_SECONDS) else None, token,
+    seconds = sync_setting("DRAIN_LEASE_SECONDS")
+    return with_cache(lambda: token if cache.add(key, token, timeout=seconds) else None, token,
                       ": workers may drain one projection at once")
 
 
 def renew_drain(projection):
     """Keep the lease while a long drain goes on (called once per batch)."""
-    with_cache(lambda: cache.touch(DRAINING_KEY.format(projection), DRAINING_SECONDS), None)
+    with_cache(lambda: cache.touch(DRAINING_KEY.format(projection), sync_setting("DRAIN_LEASE_SECONDS")), None)
 
 
 def release_drain(projection, token):
@@ -142,3 +143,9 @@ def release_drain(projection, token):
             cache.delete(key)
 
     with_cache(release, None)
+
+
+def claim_recheck(projection):
+    """True if no later look at ``projection`` is queued yet (see tasks.look_again_after_the_lease)."""
+    key = RECHECK_KEY.format(projection)
+    return with_cache(lambda: cache.add(key, 1, timeout=sync_setting("DRAIN_LEASE_SECONDS")), True)

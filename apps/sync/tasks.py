@@ -9,7 +9,10 @@ from django.utils import timezone
 from . import maintenance_runs, relay, sagas
 from .conf import sync_setting
 from .projectors import registry
-from .relay_flags import claim_drain, claim_retry, relay_task_started, release_drain, renew_drain, retry_started
+from .relay_flags import (
+    claim_drain, claim_recheck, claim_retry, relay_task_started, release_drain, renew_drain,
+    retry_started,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -89,10 +92,18 @@ def drain_projection(projection):
     A worker that finds the lease held leaves: the holder looks again for due
     deliveries after letting go of the lease, so an event committed before this
     worker looked is never left behind (it is seen by that second look, or this
-    worker got the lease).
+    worker got the lease). In case the holder died instead (its lease then runs
+    out), the worker also queues one look for when the lease would have expired.
     """
     idle_rounds = 0
-    while (token := claim_drain(projection)) is not None:
+    first = True
+    while True:
+        token = claim_drain(projection)
+        if token is None:
+            if first:
+                look_again_after_the_lease(projection)
+            return
+        first = False
         try:
             handled, more = relay.drain(projection=projection, on_batch=lambda: renew_drain(projection))
         finally:
@@ -103,6 +114,17 @@ def drain_projection(projection):
         idle_rounds = 0 if handled else idle_rounds + 1
         if idle_rounds > 1 or not relay.has_due(projection):
             return  # nothing due, or only what another worker (the sweeper) holds and delivers
+
+
+def look_again_after_the_lease(projection):
+    """Queue one drain of ``projection`` for when a dead holder's lease would have run out
+    (one at a time per projection; where tasks run in-process, the holder is this process)."""
+    if deliver_event.app.conf.task_always_eager or not claim_recheck(projection):
+        return
+    try:
+        deliver_event.apply_async((None, projection), countdown=sync_setting("DRAIN_LEASE_SECONDS"))
+    except Exception:  # noqa: BLE001 - the broker is down: beat's sweeper is the safety net
+        logger.warning("Could not queue a later drain of %s.", projection, exc_info=True)
 
 
 def _drain_then_schedule():

@@ -287,6 +287,8 @@ POLYGLOT_SYNC = {
     "READ_YOUR_WRITES_WAIT_SECONDS": env.float("SYNC_READ_YOUR_WRITES_WAIT_SECONDS", default=0.5),
     # bounded staleness: lag beyond this reads the home and logs a warning.
     "STALENESS_BOUND_SECONDS": env.float("SYNC_STALENESS_BOUND_SECONDS", default=5.0),
+    # One worker at a time drains a projection; a dead worker's hold runs out after this.
+    "DRAIN_LEASE_SECONDS": env.float("SYNC_DRAIN_LEASE_SECONDS", default=30.0),
 }
 # A worker started with --beat keeps the schedule with the profile's other files.
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")

@@ -56,18 +56,20 @@ def redis_values():
 def test_with_cosmos_unreachable_the_page_answers_200_with_the_notice_and_soon_skips_it(client, cosmos_unreachable):
     lamp = ProductFactory(name="Brass desk lamp", price="40.00")
 
-    first = page(client, lamp)
-    page(client, lamp)  # the second failure in a row opens the breaker
+    first = page(client, lamp)  # its document parts (specifications, stock, reviews) fail: the breaker opens
+    failures = client.get(reverse("health:ready")).json()["circuits"]["documents"]["failures"]
     skipped = page(client, lamp)
 
     assert first.status_code == skipped.status_code == 200
     for response in (first, skipped):
         body = response.content.decode()
-        assert NOTICE in body and "Specifications could not be loaded" in body and "Brass desk lamp" in body
+        assert NOTICE in body and "Specifications, Availability, Reviews could not be loaded" in body
+        assert "Brass desk lamp" in body
     health = client.get(reverse("health:ready")).json()
     assert health["status"] == "degraded"
     assert health["circuits"]["documents"]["state"] == "open"
-    assert health["circuits"]["documents"]["failures"] == 2, "the third view skipped Cosmos DB instead of failing"
+    assert failures >= 2 and health["circuits"]["documents"]["failures"] == failures, \
+        "the second view skipped Cosmos DB instead of failing"
 
 
 def test_the_page_is_cached_in_redis_as_json_and_an_edit_shows_on_the_next_view(client, local_services, clean_stores):

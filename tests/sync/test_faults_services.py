@@ -26,6 +26,7 @@ QUICK_SYNC = {
     "SYNC_RETRY_MAX_SECONDS": 0.5,
     "SYNC_SWEEP_GRACE_SECONDS": 1,
     "SYNC_SWEEP_INTERVAL_SECONDS": 0.5,
+    "SYNC_DRAIN_LEASE_SECONDS": 3,
 }
 
 
@@ -138,7 +139,7 @@ def test_duplicated_and_reordered_messages_end_in_the_in_order_state(start_worke
     from apps.sync import outbox, tasks
 
     category = CategoryFactory(name="Lamps")
-    monkeypatch.setattr(outbox, "dispatch", lambda sequence: None)  # hold every message back
+    monkeypatch.setattr(outbox, "dispatch", lambda *args: None)  # hold every message back
     products = [ProductFactory(category=category, name=f"Lamp {n}") for n in range(10)]
     for round_ in range(1, 5):
         for product in products:
@@ -210,3 +211,20 @@ def test_a_failed_delivery_is_retried_by_the_relay_itself_without_beat(start_wor
 
     assert sorted(d["id"] for d in documents_in_late_store()) == sorted(str(p.pk) for p in products)
     assert max(Delivery.objects.filter(projection="catalog.product.document").values_list("attempts", flat=True)) >= 2
+
+
+def test_a_projection_whose_draining_worker_died_is_drained_once_its_hold_runs_out(start_worker, clean_stores):
+    """A worker killed while draining leaves its hold in the cache: the next worker's task
+    finds it held, and its queued later look drains once the hold has run out (no beat)."""
+    from django.test import override_settings
+
+    from apps.sync.relay_flags import claim_drain
+
+    with override_settings(POLYGLOT_SYNC={"DRAIN_LEASE_SECONDS": QUICK_SYNC["SYNC_DRAIN_LEASE_SECONDS"]}):
+        assert claim_drain("catalog.product.document") is not None  # a worker that then died, holding it
+    category = CategoryFactory(name="Lamps")
+    start_worker(**QUICK_SYNC)  # no beat: no sweeper to fall back on
+    products = [ProductFactory(category=category, name=f"Lamp {n}") for n in range(5)]
+
+    eventually(lambda: undelivered() == 0, timeout=60, message="the held projection drained after the hold ran out")
+    assert_converged(clean_stores, products)
