@@ -9,6 +9,7 @@ from polyglot_site.views import ObtainToken
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(catalog_router.urls)),
+    path("api/social/", include("apps.social.api_urls")),
     path("api/token/", ObtainToken.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file, as the Content-Security-Policy asks.

@@ -25,7 +25,7 @@ from polyglot_site.settings import *  # noqa: E402,F401,F403
 from polyglot_site.settings import DATABASES, INSTALLED_APPS, POLYGLOT_SYNC, REST_FRAMEWORK  # noqa: E402
 
 # One client (127.0.0.1) makes every request of the run: the throttle tests set their own rates.
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": dict.fromkeys(("anon", "user", "basic_auth"), "100000/minute")}
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": dict.fromkeys(("anon", "user", "basic_auth", "social_write"), "100000/minute")}
 
 # Timer threads would retry one test's deliveries during the next; the test of them turns them on.
 POLYGLOT_SYNC = {**POLYGLOT_SYNC, "IN_PROCESS_RETRIES": False}

@@ -185,6 +185,7 @@ REST_FRAMEWORK = {
         "anon": env.str("API_RATE_ANONYMOUS", default="300/minute"),
         "user": env.str("API_RATE_SIGNED_IN", default="1200/minute"),
         "basic_auth": env.str("API_RATE_BASIC_AUTH", default="20/minute"),
+        "social_write": env.str("API_RATE_SOCIAL_WRITES", default="120/minute"),
     },
     # Anyone may read the catalogue; changing it takes the model permissions.
     "DEFAULT_PERMISSION_CLASSES": [

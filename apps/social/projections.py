@@ -1,0 +1,55 @@
+"""The social records' homes and what is kept in step with them.
+
+Follows and likes are edges whose home is the graph; posts and comments are
+documents whose home is the document store (partitioned by author). Changes go
+through apps.sync.changes.record_change, so each is an outbox event first.
+"""
+from apps.sync.edge_ids import edge_ends
+from apps.sync.homes import GraphEdgeHome
+from apps.sync.projectors import CacheProjector, GraphEdgeHomeProjector
+
+from . import counts
+from .vertices import FOLLOWS_LABEL, LIKES_LABEL
+
+FOLLOW = "social.follow"
+LIKE = "social.like"
+
+
+class FollowsHome(GraphEdgeHomeProjector):
+    """``user:a -follows-> user:b`` edges."""
+
+    name = "social.follow.home"
+    aggregatetype = FOLLOW
+    label = FOLLOWS_LABEL
+    home = GraphEdgeHome(FOLLOWS_LABEL)
+
+
+class LikesHome(GraphEdgeHomeProjector):
+    """``user:a -likes-> product:7`` and ``user:a -likes-> post:<id>`` edges."""
+
+    name = "social.like.home"
+    aggregatetype = LIKE
+    label = LIKES_LABEL
+    home = GraphEdgeHome(LIKES_LABEL)
+
+
+class FollowCountsCache(CacheProjector):
+    """Drops the follower and following counts a follow or unfollow changes."""
+
+    name = "social.follow.counts"
+    aggregatetype = FOLLOW
+    home = GraphEdgeHome(FOLLOWS_LABEL)
+
+    def keys(self, state):
+        return counts.keys_for_edge(FOLLOWS_LABEL, *edge_ends(state.aggregateid))
+
+
+class LikeCountsCache(CacheProjector):
+    """Drops the like count of what was liked or unliked."""
+
+    name = "social.like.counts"
+    aggregatetype = LIKE
+    home = GraphEdgeHome(LIKES_LABEL)
+
+    def keys(self, state):
+        return counts.keys_for_edge(LIKES_LABEL, *edge_ends(state.aggregateid))

@@ -1,0 +1,207 @@
+"""Social commands and reads used by the pages and the API alike.
+
+Follows and likes are edges whose home is the graph: each change is an outbox
+event first (apps.sync.changes.record_change), then applied to the graph, so a
+crash between the two is repaired by the relay. A repeated follow or like finds
+the edge already there and records nothing, which makes both idempotent.
+"""
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from apps.stores import stores
+from apps.sync.changes import record_change
+from apps.sync.edge_ids import edge_aggregate_id
+
+from . import counts
+from .projections import FOLLOW, LIKE, FollowsHome, LikesHome
+from .vertices import FOLLOWS_LABEL, LIKES_LABEL, POST, PRODUCT, USER, ensure_vertex, pk_of, vertex_id
+
+MAX_PER_PAGE = 100
+# Mutual follows intersect both lists: at most this many of each are read.
+MUTUAL_SCAN_LIMIT = 5000
+PEOPLE_YOU_MAY_KNOW = 10
+
+
+@dataclass
+class UserPage:
+    """One page of people: users from SQL, in the graph's order, and whether more follow."""
+
+    users: list
+    number: int
+    has_next: bool
+    total: int = None
+
+
+def active_user(pk):
+    """The active user with primary key ``pk``; ValidationError for an unknown or deleted one."""
+    User = get_user_model()
+    try:
+        return User.objects.get(pk=int(pk), is_active=True)
+    except (TypeError, ValueError, User.DoesNotExist):
+        raise ValidationError(f"There is no user {pk}.", code="unknown_user") from None
+
+
+def _linked(source, label, target):
+    return stores["graph"].shortest_path(source, target, label=label, max_depth=1) is not None
+
+
+def _link(aggregatetype, home, label, source, target):
+    if _linked(source, label, target):
+        return False
+    record_change(aggregatetype=aggregatetype, aggregateid=edge_aggregate_id(source, target), type="saved",
+                  payload={"source": source, "target": target, "created": timezone.now().isoformat()}, home=home)
+    return True
+
+
+def _unlink(aggregatetype, home, label, source, target):
+    if not _linked(source, label, target):
+        return False
+    record_change(aggregatetype=aggregatetype, aggregateid=edge_aggregate_id(source, target), type="deleted",
+                  payload={"source": source, "target": target}, home=home)
+    return True
+
+
+# -- follows ------------------------------------------------------------------
+def follow(follower, followee_pk):
+    """``follower`` follows the user ``followee_pk``; True if this changed anything."""
+    followee = active_user(followee_pk)
+    if followee.pk == follower.pk:
+        raise ValidationError("You cannot follow yourself.", code="self_follow")
+    source, target = ensure_vertex(USER, follower.pk), ensure_vertex(USER, followee.pk)
+    return _link(FOLLOW, FollowsHome.name, FOLLOWS_LABEL, source, target)
+
+
+def unfollow(follower, followee_pk):
+    """Stop following; unfollowing someone not followed changes nothing (False)."""
+    try:
+        followee_pk = int(followee_pk)
+    except (TypeError, ValueError):
+        raise ValidationError(f"There is no user {followee_pk}.", code="unknown_user") from None
+    return _unlink(FOLLOW, FollowsHome.name, FOLLOWS_LABEL, vertex_id(USER, follower.pk), vertex_id(USER, followee_pk))
+
+
+def is_following(follower_pk, followee_pk):
+    return _linked(vertex_id(USER, follower_pk), FOLLOWS_LABEL, vertex_id(USER, followee_pk))
+
+
+def check_paging(page, per_page):
+    if not isinstance(page, int) or page < 1 or page > 100_000:
+        raise ValidationError("page is a whole number from 1.", code="bad_page")
+    if not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
+        raise ValidationError(f"per_page is a whole number from 1 to {MAX_PER_PAGE}.", code="bad_page")
+
+
+def users_in_order(vertex_ids):
+    """The active users these vertices name, in the order given; vertices of users
+    deleted or deactivated since are left out."""
+    pks = [int(pk) for pk in (pk_of(v, USER) for v in vertex_ids) if pk and pk.isdigit()]
+    found = get_user_model().objects.filter(is_active=True).in_bulk(pks)
+    return [found[pk] for pk in pks if pk in found]
+
+
+def _people(user_pk, direction, page, per_page):
+    check_paging(page, per_page)
+    graph, id = stores["graph"], vertex_id(USER, user_pk)
+    found = graph.neighbours(id, direction=direction, label=FOLLOWS_LABEL, limit=per_page + 1,
+                             offset=(page - 1) * per_page)
+    users = users_in_order([v.id for v in found[:per_page]])
+    total = counts.followers(user_pk) if direction == "in" else counts.following(user_pk)
+    return UserPage(users, page, len(found) > per_page, total)
+
+
+def followers(user_pk, *, page=1, per_page=20):
+    """Who follows the user, one page, in id order."""
+    return _people(user_pk, "in", page, per_page)
+
+
+def following(user_pk, *, page=1, per_page=20):
+    """Whom the user follows, one page, in id order."""
+    return _people(user_pk, "out", page, per_page)
+
+
+def following_ids(user_pk, limit=MUTUAL_SCAN_LIMIT):
+    """The vertex ids the user follows (at most ``limit``), in id order."""
+    graph, id, found = stores["graph"], vertex_id(USER, user_pk), []
+    while len(found) < limit:
+        batch = graph.neighbours(id, direction="out", label=FOLLOWS_LABEL, limit=graph.max_page_size,
+                                 offset=len(found))
+        found.extend(v.id for v in batch)
+        if len(batch) < graph.max_page_size:
+            break
+    return found[:limit]
+
+
+def _follower_ids(user_pk, limit=MUTUAL_SCAN_LIMIT):
+    graph, id, found = stores["graph"], vertex_id(USER, user_pk), []
+    while len(found) < limit:
+        batch = graph.neighbours(id, direction="in", label=FOLLOWS_LABEL, limit=graph.max_page_size,
+                                 offset=len(found))
+        found.extend(v.id for v in batch)
+        if len(batch) < graph.max_page_size:
+            break
+    return found[:limit]
+
+
+def mutual_follows(user_pk, *, page=1, per_page=20):
+    """People the user follows who follow back, one page, in id order."""
+    check_paging(page, per_page)
+    followed_back = set(_follower_ids(user_pk))
+    mutual = [v for v in following_ids(user_pk) if v in followed_back]
+    start = (page - 1) * per_page
+    return UserPage(users_in_order(mutual[start:start + per_page]), page, len(mutual) > start + per_page, len(mutual))
+
+
+def people_you_may_know(user_pk, *, limit=PEOPLE_YOU_MAY_KNOW):
+    """People followed by the people the user follows, ranked by how many of them do;
+    the graph bounds the walk's fan-out (GraphStore.recommendations)."""
+    ranked = stores["graph"].recommendations(vertex_id(USER, user_pk), label=FOLLOWS_LABEL, limit=limit)
+    return users_in_order([r.vertex.id for r in ranked if r.vertex.id.startswith(f"{USER}:")])
+
+
+# -- likes ----------------------------------------------------------------------
+def _likeable_product(product_pk):
+    from apps.catalog.models import Product
+
+    try:
+        return Product.objects.active().get(pk=int(product_pk))
+    except (TypeError, ValueError, Product.DoesNotExist):
+        raise ValidationError(f"There is no product {product_pk} on sale to like.", code="unknown_product") from None
+
+
+def like_product(user, product_pk):
+    """The user likes an active product (never a draft); True if this changed anything."""
+    product = _likeable_product(product_pk)
+    source, target = ensure_vertex(USER, user.pk), ensure_vertex(PRODUCT, product.pk)
+    return _link(LIKE, LikesHome.name, LIKES_LABEL, source, target)
+
+
+def unlike_product(user, product_pk):
+    product = _likeable_product(product_pk)
+    return _unlink(LIKE, LikesHome.name, LIKES_LABEL, vertex_id(USER, user.pk), vertex_id(PRODUCT, product.pk))
+
+
+def like_post(user, post_id):
+    """The user likes a visible post; True if this changed anything."""
+    from .models import Post
+
+    post = Post.objects.visible_get(post_id)
+    source, target = ensure_vertex(USER, user.pk), ensure_vertex(POST, post.id)
+    return _link(LIKE, LikesHome.name, LIKES_LABEL, source, target)
+
+
+def unlike_post(user, post_id):
+    from .models import Post
+
+    post = Post.objects.visible_get(post_id)
+    return _unlink(LIKE, LikesHome.name, LIKES_LABEL, vertex_id(USER, user.pk), vertex_id(POST, post.id))
+
+
+def likes_product(user_pk, product_pk):
+    return _linked(vertex_id(USER, user_pk), LIKES_LABEL, vertex_id(PRODUCT, product_pk))
+
+
+def likes_post(user_pk, post_id):
+    return _linked(vertex_id(USER, user_pk), LIKES_LABEL, vertex_id(POST, post_id))
