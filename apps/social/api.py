@@ -1,13 +1,30 @@
 """The social API: follows, likes, posts, comments and the feed (see apps.social.services)."""
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.sync.api_schema import documented
+from apps.sync.api_schema import COMMON, ERROR, documented
+from polyglot_site.api_parsers import BoundedJSONParser
 
-from . import counts, services
-from .serializers import LinkResultSerializer, PagingSerializer, PeoplePageSerializer, PersonSerializer
+from . import counts, posting, services
+from .models import Post
+from .serializers import (
+    AuthorQuerySerializer, CommentSerializer, HideSerializer, LinkResultSerializer, PagingSerializer,
+    PeoplePageSerializer, PersonSerializer, PostEditSerializer, PostInputSerializer, PostSerializer,
+)
 from .throttles import ThrottledWritesMixin
+
+
+def documented_responses(success):
+    return {**success, **COMMON, 404: ERROR}
+
+
+SCHEMA_CREATED = {"responses": documented_responses({201: PostSerializer})}
+SCHEMA_CREATED_COMMENT = {"responses": documented_responses({201: CommentSerializer})}
 
 
 class SocialView(ThrottledWritesMixin, APIView):
@@ -34,12 +51,12 @@ class FollowView(SocialView):
     @documented({200: LinkResultSerializer, 201: LinkResultSerializer})
     def post(self, request, user_id):
         changed = services.follow(request.user, user_id)
-        return link_answer(True, changed, counts.followers(user_id))
+        return link_answer(True, changed, counts.followers(user_id, fresh=True))
 
     @documented({200: LinkResultSerializer})
     def delete(self, request, user_id):
         changed = services.unfollow(request.user, user_id)
-        return link_answer(False, changed, counts.followers(user_id))
+        return link_answer(False, changed, counts.followers(user_id, fresh=True))
 
 
 class PeopleView(SocialView):
@@ -79,10 +96,90 @@ class LikeView(SocialView):
     def post(self, request, pk):
         like, _, count = self._commands()
         changed = like(request.user, pk)
-        return link_answer(True, changed, count(pk))
+        return link_answer(True, changed, count(pk, fresh=True))
 
     @documented({200: LinkResultSerializer})
     def delete(self, request, pk):
         _, unlike, count = self._commands()
         changed = unlike(request.user, pk)
-        return link_answer(False, changed, count(pk))
+        return link_answer(False, changed, count(pk, fresh=True))
+
+
+class PostListView(SocialView):
+    """A user's posts, newest first (GET ``?author=<id>``), or a new post (POST: ``text``, optional ``image``)."""
+
+    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
+
+    @documented({200: PostSerializer(many=True)})
+    def get(self, request):
+        params = AuthorQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        author = services.active_user(params.validated_data["author"])
+        posts = Post.objects.filter(author=str(author.pk), limit=50)
+        visible = [p for p in posts if not p.hidden or request.user.is_staff or request.user.pk == author.pk]
+        return Response(PostSerializer(visible, many=True).data)
+
+    @extend_schema(request=PostInputSerializer, **SCHEMA_CREATED)
+    def post(self, request):
+        data = PostInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        post = posting.create_post(request.user, data.validated_data["text"], data.validated_data.get("image"))
+        return Response(PostSerializer(post).data, status=status.HTTP_201_CREATED)
+
+
+class PostDetailView(SocialView):
+    """One post: anyone may read a visible one; its author may edit (PATCH ``text``) or delete it."""
+
+    @documented({200: PostSerializer})
+    def get(self, request, pk):
+        return Response(PostSerializer(visible_or_404(pk, request.user)).data)
+
+    @extend_schema(request=PostEditSerializer, responses=documented_responses({200: PostSerializer}))
+    def patch(self, request, pk):
+        data = PostEditSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        visible_or_404(pk, request.user)
+        return Response(PostSerializer(posting.edit_post(request.user, pk, data.validated_data["text"])).data)
+
+    @documented({204: None})
+    def delete(self, request, pk):
+        visible_or_404(pk, request.user)
+        posting.delete_post(request.user, pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class HidePostView(SocialView):
+    """Staff hide a post from everyone but its author (``hidden: false`` shows it again)."""
+
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(request=HideSerializer, responses=documented_responses({200: PostSerializer}))
+    def post(self, request, pk):
+        data = HideSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        visible_or_404(pk, request.user)
+        return Response(PostSerializer(posting.hide_post(request.user, pk, data.validated_data["hidden"])).data)
+
+
+class CommentsView(SocialView):
+    """A post's comments, oldest first (GET), or a new comment (POST ``text``)."""
+
+    @documented({200: CommentSerializer(many=True)})
+    def get(self, request, pk):
+        post = visible_or_404(pk, request.user)
+        return Response(CommentSerializer(posting.comments_on(post.id), many=True).data)
+
+    @extend_schema(request=PostEditSerializer, **SCHEMA_CREATED_COMMENT)
+    def post(self, request, pk):
+        data = PostEditSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        visible_or_404(pk, request.user)
+        comment = posting.add_comment(request.user, pk, data.validated_data["text"])
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+def visible_or_404(pk, viewer):
+    try:
+        return posting.visible_post(pk, viewer if viewer.is_authenticated else None)
+    except ValidationError:
+        raise NotFound(f"There is no post {pk}.") from None

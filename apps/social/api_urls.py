@@ -12,3 +12,9 @@ urlpatterns = [
     path("products/<str:pk>/like/", api.LikeView.as_view(target="product"), name="like-product"),
     path("posts/<str:pk>/like/", api.LikeView.as_view(target="post"), name="like-post"),
 ]
+urlpatterns += [
+    path("posts/", api.PostListView.as_view(), name="posts"),
+    path("posts/<str:pk>/", api.PostDetailView.as_view(), name="post"),
+    path("posts/<str:pk>/hide/", api.HidePostView.as_view(), name="hide-post"),
+    path("posts/<str:pk>/comments/", api.CommentsView.as_view(), name="comments"),
+]

@@ -7,9 +7,16 @@ class SocialConfig(AppConfig):
     verbose_name = "Social"
 
     def ready(self):
+        from apps.stores.documents import declare_container
         from apps.sync.projectors import registry
 
-        from .projections import FollowCountsCache, FollowsHome, LikeCountsCache, LikesHome
+        from . import projections
+        from .models import COMMENTS_CONTAINER, POSTS_CONTAINER
 
-        for projector in (FollowsHome(), LikesHome(), FollowCountsCache(), LikeCountsCache()):
+        declare_container(POSTS_CONTAINER, partition_key="/author", indexes=("author", "created", "hidden"))
+        declare_container(COMMENTS_CONTAINER, partition_key="/author", indexes=("post", "created"))
+        for projector in (
+            projections.FollowsHome(), projections.LikesHome(), projections.FollowCountsCache(),
+            projections.LikeCountsCache(), projections.PostHome(), projections.CommentHome(),
+        ):
             registry.register(projector)

@@ -17,29 +17,31 @@ def key(kind, vertex):
     return f"social:count:{kind}:{vertex}"
 
 
-def _degree(kind, vertex, direction, label):
+def _degree(kind, vertex, direction, label, fresh=False):
     cache_key = key(kind, vertex)
-    value = cache.get(cache_key)
+    value = None if fresh else cache.get(cache_key)
     if value is None:
         value = stores["graph"].degree(vertex, direction=direction, label=label)
         cache.set(cache_key, value, TIMEOUT)
     return value
 
 
-def followers(user_pk):
-    return _degree("followers", vertex_id(USER, user_pk), "in", FOLLOWS_LABEL)
+# ``fresh`` reads the graph rather than the cache: a writer answering with the count it
+# just changed cannot wait for the event that drops the cached one.
+def followers(user_pk, fresh=False):
+    return _degree("followers", vertex_id(USER, user_pk), "in", FOLLOWS_LABEL, fresh)
 
 
-def following(user_pk):
-    return _degree("following", vertex_id(USER, user_pk), "out", FOLLOWS_LABEL)
+def following(user_pk, fresh=False):
+    return _degree("following", vertex_id(USER, user_pk), "out", FOLLOWS_LABEL, fresh)
 
 
-def product_likes(product_pk):
-    return _degree("likes", vertex_id(PRODUCT, product_pk), "in", LIKES_LABEL)
+def product_likes(product_pk, fresh=False):
+    return _degree("likes", vertex_id(PRODUCT, product_pk), "in", LIKES_LABEL, fresh)
 
 
-def post_likes(post_id):
-    return _degree("likes", vertex_id(POST, post_id), "in", LIKES_LABEL)
+def post_likes(post_id, fresh=False):
+    return _degree("likes", vertex_id(POST, post_id), "in", LIKES_LABEL, fresh)
 
 
 def keys_for_edge(label, source, target):

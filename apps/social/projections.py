@@ -5,10 +5,11 @@ documents whose home is the document store (partitioned by author). Changes go
 through apps.sync.changes.record_change, so each is an outbox event first.
 """
 from apps.sync.edge_ids import edge_ends
-from apps.sync.homes import GraphEdgeHome
-from apps.sync.projectors import CacheProjector, GraphEdgeHomeProjector
+from apps.sync.homes import DocumentHome, GraphEdgeHome
+from apps.sync.projectors import CacheProjector, DocumentHomeProjector, GraphEdgeHomeProjector
 
 from . import counts
+from .models import COMMENT, COMMENTS_CONTAINER, POST, POSTS_CONTAINER
 from .vertices import FOLLOWS_LABEL, LIKES_LABEL
 
 FOLLOW = "social.follow"
@@ -53,3 +54,21 @@ class LikeCountsCache(CacheProjector):
 
     def keys(self, state):
         return counts.keys_for_edge(LIKES_LABEL, *edge_ends(state.aggregateid))
+
+
+class PostHome(DocumentHomeProjector):
+    """Posts, one document each, in their author's partition."""
+
+    name = "social.post.home"
+    aggregatetype = POST
+    container = POSTS_CONTAINER
+    home = DocumentHome(POSTS_CONTAINER)
+
+
+class CommentHome(DocumentHomeProjector):
+    """Comments, one document each, in their author's partition; ``post`` names the post."""
+
+    name = "social.comment.home"
+    aggregatetype = COMMENT
+    container = COMMENTS_CONTAINER
+    home = DocumentHome(COMMENTS_CONTAINER)

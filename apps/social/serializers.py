@@ -28,3 +28,48 @@ class LinkResultSerializer(serializers.Serializer):
     active = serializers.BooleanField()
     changed = serializers.BooleanField()
     count = serializers.IntegerField()
+
+
+class PostSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    author = serializers.IntegerField(source="author_pk")
+    author_name = serializers.CharField()
+    text = serializers.CharField()
+    image_url = serializers.SerializerMethodField()
+    created = serializers.CharField()
+    edited = serializers.CharField()
+    hidden = serializers.BooleanField()
+    version = serializers.IntegerField()
+
+    def get_image_url(self, post) -> str:
+        from django.core.files.storage import default_storage
+
+        return default_storage.url(post.image) if post.image else ""
+
+
+class PostInputSerializer(serializers.Serializer):
+    """The text is checked by the service (apps.social.posting), with the same messages as the pages."""
+
+    text = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=1_000_000)
+    image = serializers.FileField(required=False, allow_empty_file=False)
+
+
+class PostEditSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=1_000_000)
+
+
+class HideSerializer(serializers.Serializer):
+    hidden = serializers.BooleanField(default=True)
+
+
+class CommentSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    post = serializers.CharField()
+    author = serializers.IntegerField(source="author_pk")
+    author_name = serializers.CharField()
+    text = serializers.CharField()
+    created = serializers.CharField()
+
+
+class AuthorQuerySerializer(serializers.Serializer):
+    author = serializers.IntegerField(min_value=1, max_value=2**53)

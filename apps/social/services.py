@@ -16,6 +16,7 @@ from apps.sync.changes import record_change
 from apps.sync.edge_ids import edge_aggregate_id
 
 from . import counts
+from .posting import visible_post
 from .projections import FOLLOW, LIKE, FollowsHome, LikesHome
 from .vertices import FOLLOWS_LABEL, LIKES_LABEL, POST, PRODUCT, USER, ensure_vertex, pk_of, vertex_id
 
@@ -185,17 +186,13 @@ def unlike_product(user, product_pk):
 
 def like_post(user, post_id):
     """The user likes a visible post; True if this changed anything."""
-    from .models import Post
-
-    post = Post.objects.visible_get(post_id)
+    post = visible_post(post_id, user)
     source, target = ensure_vertex(USER, user.pk), ensure_vertex(POST, post.id)
     return _link(LIKE, LikesHome.name, LIKES_LABEL, source, target)
 
 
 def unlike_post(user, post_id):
-    from .models import Post
-
-    post = Post.objects.visible_get(post_id)
+    post = visible_post(post_id, user)
     return _unlink(LIKE, LikesHome.name, LIKES_LABEL, vertex_id(USER, user.pk), vertex_id(POST, post.id))
 
 
