@@ -10,10 +10,10 @@ from rest_framework.views import APIView
 from apps.sync.api_schema import COMMON, ERROR, documented
 from polyglot_site.api_parsers import BoundedJSONParser
 
-from . import counts, posting, services
+from . import counts, feed, posting, services
 from .models import Post
 from .serializers import (
-    AuthorQuerySerializer, CommentSerializer, HideSerializer, LinkResultSerializer, PagingSerializer,
+    AuthorQuerySerializer, CommentSerializer, FeedPageSerializer, FeedQuerySerializer, HideSerializer, LinkResultSerializer, PagingSerializer,
     PeoplePageSerializer, PersonSerializer, PostEditSerializer, PostInputSerializer, PostSerializer,
 )
 from .throttles import ThrottledWritesMixin
@@ -183,3 +183,15 @@ def visible_or_404(pk, viewer):
         return posting.visible_post(pk, viewer if viewer.is_authenticated else None)
     except ValidationError:
         raise NotFound(f"There is no post {pk}.") from None
+
+
+class FeedView(SocialView):
+    """Posts of the people you follow, newest first; ``?cursor=`` takes ``next_cursor`` of the page before."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @documented({200: FeedPageSerializer}, missing=False)
+    def get(self, request):
+        params = FeedQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(FeedPageSerializer(feed.page(request.user.pk, params.validated_data.get("cursor"))).data)

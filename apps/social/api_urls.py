@@ -18,3 +18,4 @@ urlpatterns += [
     path("posts/<str:pk>/hide/", api.HidePostView.as_view(), name="hide-post"),
     path("posts/<str:pk>/comments/", api.CommentsView.as_view(), name="comments"),
 ]
+urlpatterns += [path("feed/", api.FeedView.as_view(), name="feed")]

@@ -18,5 +18,6 @@ class SocialConfig(AppConfig):
         for projector in (
             projections.FollowsHome(), projections.LikesHome(), projections.FollowCountsCache(),
             projections.LikeCountsCache(), projections.PostHome(), projections.CommentHome(),
+            projections.FollowFeedCache(), projections.PostFeedCache(),
         ):
             registry.register(projector)

@@ -8,7 +8,7 @@ from apps.sync.edge_ids import edge_ends
 from apps.sync.homes import DocumentHome, GraphEdgeHome
 from apps.sync.projectors import CacheProjector, DocumentHomeProjector, GraphEdgeHomeProjector
 
-from . import counts
+from . import counts, feed
 from .models import COMMENT, COMMENTS_CONTAINER, POST, POSTS_CONTAINER
 from .vertices import FOLLOWS_LABEL, LIKES_LABEL
 
@@ -72,3 +72,27 @@ class CommentHome(DocumentHomeProjector):
     aggregatetype = COMMENT
     container = COMMENTS_CONTAINER
     home = DocumentHome(COMMENTS_CONTAINER)
+
+
+class FollowFeedCache(CacheProjector):
+    """A follow or unfollow drops the follower's cached first feed page."""
+
+    name = "social.follow.feed"
+    aggregatetype = FOLLOW
+    home = GraphEdgeHome(FOLLOWS_LABEL)
+
+    def keys(self, state):
+        source, _ = edge_ends(state.aggregateid)
+        return feed.keys_for_follow(source)
+
+
+class PostFeedCache(CacheProjector):
+    """A post's change drops the cached first feed pages of its author's followers (bounded)."""
+
+    name = "social.post.feed"
+    aggregatetype = POST
+    home = DocumentHome(POSTS_CONTAINER)
+
+    def keys(self, state):
+        author = state.payload.get("author")
+        return feed.keys_for_post(author) if author else []

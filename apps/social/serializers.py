@@ -73,3 +73,12 @@ class CommentSerializer(serializers.Serializer):
 
 class AuthorQuerySerializer(serializers.Serializer):
     author = serializers.IntegerField(min_value=1, max_value=2**53)
+
+
+class FeedQuerySerializer(serializers.Serializer):
+    cursor = serializers.CharField(required=False, max_length=64)
+
+
+class FeedPageSerializer(serializers.Serializer):
+    results = PostSerializer(many=True, source="posts")
+    next_cursor = serializers.CharField(allow_null=True)

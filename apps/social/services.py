@@ -16,6 +16,7 @@ from apps.sync.changes import record_change
 from apps.sync.edge_ids import edge_aggregate_id
 
 from . import counts
+from .follow_lists import follower_ids, following_ids
 from .posting import visible_post
 from .projections import FOLLOW, LIKE, FollowsHome, LikesHome
 from .vertices import FOLLOWS_LABEL, LIKES_LABEL, POST, PRODUCT, USER, ensure_vertex, pk_of, vertex_id
@@ -123,34 +124,11 @@ def following(user_pk, *, page=1, per_page=20):
     return _people(user_pk, "out", page, per_page)
 
 
-def following_ids(user_pk, limit=MUTUAL_SCAN_LIMIT):
-    """The vertex ids the user follows (at most ``limit``), in id order."""
-    graph, id, found = stores["graph"], vertex_id(USER, user_pk), []
-    while len(found) < limit:
-        batch = graph.neighbours(id, direction="out", label=FOLLOWS_LABEL, limit=graph.max_page_size,
-                                 offset=len(found))
-        found.extend(v.id for v in batch)
-        if len(batch) < graph.max_page_size:
-            break
-    return found[:limit]
-
-
-def _follower_ids(user_pk, limit=MUTUAL_SCAN_LIMIT):
-    graph, id, found = stores["graph"], vertex_id(USER, user_pk), []
-    while len(found) < limit:
-        batch = graph.neighbours(id, direction="in", label=FOLLOWS_LABEL, limit=graph.max_page_size,
-                                 offset=len(found))
-        found.extend(v.id for v in batch)
-        if len(batch) < graph.max_page_size:
-            break
-    return found[:limit]
-
-
 def mutual_follows(user_pk, *, page=1, per_page=20):
     """People the user follows who follow back, one page, in id order."""
     check_paging(page, per_page)
-    followed_back = set(_follower_ids(user_pk))
-    mutual = [v for v in following_ids(user_pk) if v in followed_back]
+    followed_back = set(follower_ids(user_pk, MUTUAL_SCAN_LIMIT))
+    mutual = [v for v in following_ids(user_pk, MUTUAL_SCAN_LIMIT) if v in followed_back]
     start = (page - 1) * per_page
     return UserPage(users_in_order(mutual[start:start + per_page]), page, len(mutual) > start + per_page, len(mutual))
 
