@@ -10,11 +10,11 @@ from rest_framework.views import APIView
 from apps.sync.api_schema import COMMON, ERROR, documented
 from polyglot_site.api_parsers import BoundedJSONParser
 
-from . import counts, feed, posting, services
+from . import counts, feed, posting, search, services
 from .models import Post
 from .serializers import (
     AuthorQuerySerializer, CommentSerializer, FeedPageSerializer, FeedQuerySerializer, HideSerializer, LinkResultSerializer, PagingSerializer,
-    PeoplePageSerializer, PersonSerializer, PostEditSerializer, PostInputSerializer, PostSerializer,
+    PeoplePageSerializer, PersonSerializer, SearchQuerySerializer, PostEditSerializer, PostInputSerializer, PostSerializer,
 )
 from .throttles import ThrottledWritesMixin
 
@@ -195,3 +195,26 @@ class FeedView(SocialView):
         params = FeedQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         return Response(FeedPageSerializer(feed.page(request.user.pk, params.validated_data.get("cursor"))).data)
+
+
+class SearchView(SocialView):
+    """Search people or posts: ``?q=words&page=n``, best matches first."""
+
+    kind = None
+
+    @documented({200: PersonSerializer(many=True)}, missing=False)
+    def get(self, request):
+        params = SearchQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        q, page = params.validated_data["q"], params.validated_data["page"]
+        if self.kind == "people":
+            return Response(PersonSerializer(search.search_people(q, page=page), many=True).data)
+        return Response(PostSerializer(search.search_posts(q, page=page), many=True).data)
+
+
+class PostSearchView(SearchView):
+    kind = "posts"
+
+    @documented({200: PostSerializer(many=True)}, missing=False)
+    def get(self, request):
+        return super().get(request)

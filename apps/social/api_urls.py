@@ -19,3 +19,7 @@ urlpatterns += [
     path("posts/<str:pk>/comments/", api.CommentsView.as_view(), name="comments"),
 ]
 urlpatterns += [path("feed/", api.FeedView.as_view(), name="feed")]
+urlpatterns += [
+    path("search/people/", api.SearchView.as_view(kind="people"), name="search-people"),
+    path("search/posts/", api.PostSearchView.as_view(), name="search-posts"),
+]

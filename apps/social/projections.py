@@ -5,10 +5,13 @@ documents whose home is the document store (partitioned by author). Changes go
 through apps.sync.changes.record_change, so each is an outbox event first.
 """
 from apps.sync.edge_ids import edge_ends
-from apps.sync.homes import DocumentHome, GraphEdgeHome
-from apps.sync.projectors import CacheProjector, DocumentHomeProjector, GraphEdgeHomeProjector
+from django.contrib.auth import get_user_model
+
+from apps.sync.homes import DocumentHome, GraphEdgeHome, SQLHome
+from apps.sync.projectors import CacheProjector, DocumentHomeProjector, GraphEdgeHomeProjector, SearchIndexProjector
 
 from . import counts, feed
+from .search import PEOPLE_INDEX, POSTS_INDEX
 from .models import COMMENT, COMMENTS_CONTAINER, POST, POSTS_CONTAINER
 from .vertices import FOLLOWS_LABEL, LIKES_LABEL
 
@@ -96,3 +99,31 @@ class PostFeedCache(CacheProjector):
     def keys(self, state):
         author = state.payload.get("author")
         return feed.keys_for_post(author) if author else []
+
+
+class PeopleSearchProjector(SearchIndexProjector):
+    """Users in the people index: what others may see of them, never an email."""
+
+    name = "social.people.search"
+    aggregatetype = "users.user"
+    index = PEOPLE_INDEX
+
+    def __init__(self):
+        self.home = SQLHome(get_user_model())
+
+    def document(self, aggregateid, payload):
+        return {"id": aggregateid, "username": payload["username"], "display_name": payload["display_name"],
+                "bio": payload["bio"], "is_active": payload["is_active"]}
+
+
+class PostSearchProjector(SearchIndexProjector):
+    """Posts in the posts index."""
+
+    name = "social.post.search"
+    aggregatetype = POST
+    home = DocumentHome(POSTS_CONTAINER)
+    index = POSTS_INDEX
+
+    def document(self, aggregateid, payload):
+        return {"id": aggregateid, "text": payload["text"], "author_name": payload.get("author_name", ""),
+                "author": payload["author"], "hidden": bool(payload.get("hidden")), "created": payload["created"]}

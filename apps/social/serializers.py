@@ -82,3 +82,8 @@ class FeedQuerySerializer(serializers.Serializer):
 class FeedPageSerializer(serializers.Serializer):
     results = PostSerializer(many=True, source="posts")
     next_cursor = serializers.CharField(allow_null=True)
+
+
+class SearchQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    page = serializers.IntegerField(min_value=1, max_value=50, default=1)

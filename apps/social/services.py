@@ -7,7 +7,6 @@ the edge already there and records nothing, which makes both idempotent.
 """
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -16,6 +15,7 @@ from apps.sync.changes import record_change
 from apps.sync.edge_ids import edge_aggregate_id
 
 from . import counts
+from .people import active_user, users_in_order
 from .follow_lists import follower_ids, following_ids
 from .posting import visible_post
 from .projections import FOLLOW, LIKE, FollowsHome, LikesHome
@@ -35,15 +35,6 @@ class UserPage:
     number: int
     has_next: bool
     total: int = None
-
-
-def active_user(pk):
-    """The active user with primary key ``pk``; ValidationError for an unknown or deleted one."""
-    User = get_user_model()
-    try:
-        return User.objects.get(pk=int(pk), is_active=True)
-    except (TypeError, ValueError, User.DoesNotExist):
-        raise ValidationError(f"There is no user {pk}.", code="unknown_user") from None
 
 
 def _linked(source, label, target):
@@ -94,14 +85,6 @@ def check_paging(page, per_page):
         raise ValidationError("page is a whole number from 1.", code="bad_page")
     if not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
         raise ValidationError(f"per_page is a whole number from 1 to {MAX_PER_PAGE}.", code="bad_page")
-
-
-def users_in_order(vertex_ids):
-    """The active users these vertices name, in the order given; vertices of users
-    deleted or deactivated since are left out."""
-    pks = [int(pk) for pk in (pk_of(v, USER) for v in vertex_ids) if pk and pk.isdigit()]
-    found = get_user_model().objects.filter(is_active=True).in_bulk(pks)
-    return [found[pk] for pk in pks if pk in found]
 
 
 def _people(user_pk, direction, page, per_page):

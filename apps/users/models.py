@@ -2,12 +2,20 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 
+from apps.sync.outboxed import OutboxedModel
+
 AVATAR_MAX_BYTES = 5 * 1024 * 1024
 
 
-class User(AbstractUser):
+class User(OutboxedModel, AbstractUser):
     """The project's own user model, in place from the first migration
-    so profile fields can be added later without a painful swap."""
+    so profile fields can be added later without a painful swap.
+
+    Its home is SQL; each change goes out through the outbox, so people search
+    (apps.social.projections.PeopleSearchProjector) follows it.
+    """
+
+    outbox_aggregate_type = "users.user"
 
     display_name = models.CharField(max_length=150, blank=True)
     bio = models.TextField(blank=True, max_length=1000)
@@ -22,3 +30,8 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name or self.username
+
+    def outbox_payload(self):
+        # Only what others may see: never the email or anything of the password.
+        return {"id": str(self.pk), "username": self.username, "display_name": self.display_name,
+                "bio": self.bio, "is_active": self.is_active}
