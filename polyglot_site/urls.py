@@ -17,6 +17,7 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("health/", include("apps.sync.urls")),
     path("accounts/", include("apps.users.urls")),
+    path("social/", include("apps.social.urls")),
     *auth_urlpatterns,
     path("", include("apps.catalog.urls")),
 ]

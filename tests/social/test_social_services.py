@@ -7,6 +7,8 @@ from tests.social.test_posts import *  # noqa: F401,F403
 from tests.social.test_feed import *  # noqa: F401,F403
 from tests.social.test_post_queries import *  # noqa: F401,F403
 from tests.social.test_search import *  # noqa: F401,F403
+from tests.social.test_pages import *  # noqa: F401,F403
+from tests.social.test_maintenance import *  # noqa: F401,F403
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
