@@ -12,15 +12,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def pair(django_user_model, clean_stores):
+def couple(django_user_model, clean_stores):
     return (django_user_model.objects.create_user("ada", password="pw", display_name="Ada Byron"),
             django_user_model.objects.create_user("bob", password="pw"))
 
 
-def test_a_follow_and_a_post_whose_home_write_was_lost_are_applied_by_the_relay(pair, monkeypatch):
+def test_a_follow_and_a_post_whose_home_write_was_lost_are_applied_by_the_relay(couple, monkeypatch):
     from apps.sync import changes, outbox
 
-    ada, bob = pair
+    ada, bob = couple
     # The process dies after committing each event, before its home is written.
     monkeypatch.setattr(changes, "_apply_to_home", lambda *args: None)
     monkeypatch.setattr(outbox, "dispatch", lambda sequence: None)
@@ -35,8 +35,8 @@ def test_a_follow_and_a_post_whose_home_write_was_lost_are_applied_by_the_relay(
     assert stores["documents"].get("posts", post.id, str(bob.pk))["text"] == "acknowledged"
 
 
-def test_search_drift_is_found_and_repaired_from_the_homes(pair):
-    ada, bob = pair
+def test_search_drift_is_found_and_repaired_from_the_homes(couple):
+    ada, bob = couple
     post = posting.create_post(bob, "lighthouse keeping")
     settle()
     stores["search"].delete_documents("posts", [post.id])
@@ -52,7 +52,7 @@ def test_search_drift_is_found_and_repaired_from_the_homes(pair):
     assert [u.username for u in search.search_people("byron")] == ["ada"]
 
 
-def test_the_people_index_is_rebuilt_from_sql(pair):
+def test_the_people_index_is_rebuilt_from_sql(couple):
     stores["search"].clear("people")
 
     written = maintenance.rebuild(PeopleSearchProjector())
