@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.sync.api_schema import COMMON, ERROR, documented
+from apps.catalog.serializers import ProductListSerializer
 from polyglot_site.api_parsers import BoundedJSONParser
 
 from . import counts, feed, posting, search, services
@@ -218,3 +219,14 @@ class PostSearchView(SearchView):
     @documented({200: PostSerializer(many=True)}, missing=False)
     def get(self, request):
         return super().get(request)
+
+
+class BoughtByFollowedView(SocialView):
+    """Products on sale that the people you follow bought, the most bought first."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @documented({200: ProductListSerializer(many=True)}, missing=False)
+    def get(self, request):
+        products = services.bought_by_people_you_follow(request.user.pk)
+        return Response(ProductListSerializer(products, many=True).data)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("users/<str:user_id>/followers/", api.PeopleView.as_view(listing="followers"), name="followers"),
     path("users/<str:user_id>/following/", api.PeopleView.as_view(listing="following"), name="following"),
     path("users/<str:user_id>/mutual/", api.PeopleView.as_view(listing="mutual_follows"), name="mutual"),
+    path("bought-by-people-you-follow/", api.BoughtByFollowedView.as_view(), name="bought-by-followed"),
     path("people-you-may-know/", api.PeopleYouMayKnowView.as_view(), name="people-you-may-know"),
     path("products/<str:pk>/like/", api.LikeView.as_view(target="product"), name="like-product"),
     path("posts/<str:pk>/like/", api.LikeView.as_view(target="post"), name="like-post"),

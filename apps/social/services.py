@@ -19,12 +19,16 @@ from .people import active_user, users_in_order
 from .follow_lists import follower_ids, following_ids
 from .posting import visible_post
 from .projections import FOLLOW, LIKE, FollowsHome, LikesHome
-from .vertices import FOLLOWS_LABEL, LIKES_LABEL, POST, PRODUCT, USER, ensure_vertex, pk_of, vertex_id
+from .vertices import BOUGHT_LABEL, FOLLOWS_LABEL, LIKES_LABEL, POST, PRODUCT, USER, ensure_vertex, pk_of, vertex_id
 
 MAX_PER_PAGE = 100
 # Mutual follows intersect both lists: at most this many of each are read.
 MUTUAL_SCAN_LIMIT = 5000
 PEOPLE_YOU_MAY_KNOW = 10
+# "Bought by people you follow" asks this many followees (the first by id, as the graph's
+# own recommendations bound their first hop) for this many purchases each.
+BOUGHT_FIRST_HOP = 64
+BOUGHT_PER_FOLLOWEE = 200
 
 
 @dataclass
@@ -121,6 +125,25 @@ def people_you_may_know(user_pk, *, limit=PEOPLE_YOU_MAY_KNOW):
     the graph bounds the walk's fan-out (GraphStore.recommendations)."""
     ranked = stores["graph"].recommendations(vertex_id(USER, user_pk), label=FOLLOWS_LABEL, limit=limit)
     return users_in_order([r.vertex.id for r in ranked if r.vertex.id.startswith(f"{USER}:")])
+
+
+def bought_by_people_you_follow(user_pk, *, limit=10):
+    """Products on sale that the people the user follows bought, the most bought first
+    (ties: the smaller id), from the orders' ``bought`` edges when there are any; the
+    walk is bounded like the graph's recommendations, so a user following thousands
+    costs the same as one following BOUGHT_FIRST_HOP."""
+    from collections import Counter
+
+    from apps.catalog.models import Product
+
+    graph, counted = stores["graph"], Counter()
+    for followee in following_ids(user_pk, BOUGHT_FIRST_HOP):
+        for vertex in graph.neighbours(followee, direction="out", label=BOUGHT_LABEL, limit=BOUGHT_PER_FOLLOWEE):
+            product = pk_of(vertex.id, PRODUCT)
+            if product and product.isdigit():
+                counted[int(product)] += 1
+    ranked = sorted(counted, key=lambda pk: (-counted[pk], pk))
+    return Product.objects.active().in_order_of(ranked[:limit * 5])[:limit]  # room for drafts left out
 
 
 # -- likes ----------------------------------------------------------------------

@@ -10,6 +10,8 @@ from apps.stores.exceptions import NotFound
 
 USER, PRODUCT, POST = "user", "product", "post"
 FOLLOWS_LABEL, LIKES_LABEL = "follows", "likes"
+# ``user:a -bought-> product:7``: the orders' projection of a confirmed order (its home is SQL).
+BOUGHT_LABEL = "bought"
 
 
 def vertex_id(kind, pk):

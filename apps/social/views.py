@@ -83,7 +83,9 @@ def feed_page(request):
     except ValidationError:
         return HttpResponseBadRequest("Not a cursor this feed gave.", content_type="text/plain; charset=utf-8")
     status = 400 if form.errors else 200
-    return render(request, "social/feed.html", {"form": form, "page": page}, status=status)
+    return render(request, "social/feed.html", {
+        "form": form, "page": page, "bought": services.bought_by_people_you_follow(request.user.pk),
+    }, status=status)
 
 
 def _post_context(request, post, form):

@@ -174,3 +174,26 @@ def test_social_writes_are_throttled_by_their_own_rate(signed_in, people, monkey
 
     assert answers == [201, 200, 429]
     assert reads.status_code == 200, "reads do not spend the write rate"
+
+
+def test_bought_by_people_you_follow_ranks_their_purchases_and_leaves_out_drafts(people):
+    from apps.stores import stores
+
+    ada, bob, cy = people["ada"], people["bob"], people["cy"]
+    services.follow(ada, bob.pk)
+    services.follow(ada, cy.pk)
+    lamp, mug, draft = ProductFactory(name="Lamp"), ProductFactory(name="Mug"), ProductFactory(status="draft")
+    graph = stores["graph"]
+    # As the orders' graph projection writes a confirmed order: user -bought-> product.
+    for product in (lamp, mug, draft):
+        graph.upsert_vertex(f"product:{product.pk}", "product")
+    graph.upsert_vertex(f"user:{people['dee'].pk}", "user")
+    for buyer, product in ((bob, mug), (cy, mug), (cy, lamp), (bob, draft), (people["dee"], lamp)):
+        graph.upsert_edge(f"user:{buyer.pk}", "bought", f"product:{product.pk}")
+
+    assert [p.name for p in services.bought_by_people_you_follow(ada.pk)] == ["Mug", "Lamp"]
+    assert services.bought_by_people_you_follow(people["dee"].pk) == [], "follows nobody"
+
+
+def test_the_api_lists_what_the_people_you_follow_bought(signed_in, people):
+    assert signed_in.get("/api/social/bought-by-people-you-follow/").json() == []
