@@ -89,8 +89,14 @@ def table(results):
             lines.append(f"| {name} | {row['figure']} | {row['ours']} | {row.get('baseline', '')} | "
                          f"{row.get('goal', '')} | {met} |")
     machine = next(iter(results.values()))
+    commits = {}
+    for name, result in results.items():
+        commits.setdefault(result["commit"], []).append(name)
+    # A bench run again on its own (--keep) names the commit it ran on.
+    commit = machine["commit"] if len(commits) == 1 else "s " + "; ".join(
+        f"{commit} ({', '.join(names)})" for commit, names in commits.items())
     lines.append("")
-    lines.append(f"Commit {machine['commit']}, {machine['machine']['cpus']} cores, "
+    lines.append(f"Commit{' ' if len(commits) == 1 else ''}{commit}, {machine['machine']['cpus']} cores, "
                  f"{machine['machine']['memory_gib']} GiB; load average at start "
                  f"{machine['machine']['load_average'][0]}. Figures are medians over the runs each bench reports.")
     return "\n".join(lines) + "\n"

@@ -49,12 +49,12 @@ class FollowView(SocialView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @documented({200: LinkResultSerializer, 201: LinkResultSerializer})
+    @extend_schema(request=None, responses=documented_responses({200: LinkResultSerializer, 201: LinkResultSerializer}))
     def post(self, request, user_id):
         changed = services.follow(request.user, user_id)
         return link_answer(True, changed, counts.followers(user_id, fresh=True))
 
-    @documented({200: LinkResultSerializer})
+    @extend_schema(request=None, responses=documented_responses({200: LinkResultSerializer}))
     def delete(self, request, user_id):
         changed = services.unfollow(request.user, user_id)
         return link_answer(False, changed, counts.followers(user_id, fresh=True))
@@ -93,13 +93,13 @@ class LikeView(SocialView):
             return services.like_product, services.unlike_product, counts.product_likes
         return services.like_post, services.unlike_post, counts.post_likes
 
-    @documented({200: LinkResultSerializer, 201: LinkResultSerializer})
+    @extend_schema(request=None, responses=documented_responses({200: LinkResultSerializer, 201: LinkResultSerializer}))
     def post(self, request, pk):
         like, _, count = self._commands()
         changed = like(request.user, pk)
         return link_answer(True, changed, count(pk, fresh=True))
 
-    @documented({200: LinkResultSerializer})
+    @extend_schema(request=None, responses=documented_responses({200: LinkResultSerializer}))
     def delete(self, request, pk):
         _, unlike, count = self._commands()
         changed = unlike(request.user, pk)
