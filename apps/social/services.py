@@ -147,7 +147,7 @@ def bought_by_people_you_follow(user_pk, *, limit=10):
 
 
 # -- likes ----------------------------------------------------------------------
-def _likeable_product(product_pk):
+def likeable_product(product_pk):
     from apps.catalog.models import Product
 
     try:
@@ -158,13 +158,13 @@ def _likeable_product(product_pk):
 
 def like_product(user, product_pk):
     """The user likes an active product (never a draft); True if this changed anything."""
-    product = _likeable_product(product_pk)
+    product = likeable_product(product_pk)
     source, target = ensure_vertex(USER, user.pk), ensure_vertex(PRODUCT, product.pk)
     return _link(LIKE, LikesHome.name, LIKES_LABEL, source, target)
 
 
 def unlike_product(user, product_pk):
-    product = _likeable_product(product_pk)
+    product = likeable_product(product_pk)
     return _unlink(LIKE, LikesHome.name, LIKES_LABEL, vertex_id(USER, user.pk), vertex_id(PRODUCT, product.pk))
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("search/", views.search_page, name="search"),
     path("people/<int:user_id>/", views.profile, name="profile"),
     path("people/<int:user_id>/follow/", views.follow, name="follow"),
+    path("products/<int:product_id>/like/", views.like_product, name="like-product"),
     path("posts/<str:post_id>/", views.post_page, name="post"),
     path("posts/<str:post_id>/like/", views.like, name="like"),
     path("posts/<str:post_id>/comment/", views.comment, name="comment"),

@@ -153,3 +153,18 @@ def search_page(request):
         posts = search.search_posts(form.cleaned_data["q"])
     return render(request, "social/search.html", {"form": form, "people": people, "posts": posts},
                   status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def like_product(request, product_id):
+    """Like or unlike a product on sale from its page; a draft or unknown product is a 404."""
+    try:
+        product = services.likeable_product(product_id)
+    except ValidationError:
+        raise Http404("No such product.") from None
+    if request.POST.get("action") == "unlike":
+        services.unlike_product(request.user, product.pk)
+    else:
+        services.like_product(request.user, product.pk)
+    return redirect(product.get_absolute_url())

@@ -108,3 +108,33 @@ def test_the_search_page_finds_people_and_posts(client, pair):
 
     assert "Knitting patterns" in page
     assert "@bob" in people
+
+
+def test_a_product_page_shows_its_likes_and_a_like_button(client, pair):
+    from tests.factories import ProductFactory
+
+    lamp, draft = ProductFactory(name="Lamp"), ProductFactory(name="Secret", status="draft")
+    client.force_login(pair[0])
+
+    liked = client.post(reverse("social:like-product", kwargs={"product_id": lamp.pk}))
+    settle()
+    page = client.get(lamp.get_absolute_url()).content.decode()
+
+    assert liked.status_code == 302 and services.likes_product(pair[0].pk, lamp.pk)
+    assert "1 like" in page and ">Unlike</button>" in page
+    assert client.post(reverse("social:like-product", kwargs={"product_id": draft.pk})).status_code == 404
+
+
+def test_a_product_page_renders_without_its_likes_when_the_graph_is_down(client, pair, monkeypatch):
+    from django.core.cache import cache
+
+    from apps.stores.exceptions import Unavailable
+    from tests.factories import ProductFactory
+
+    lamp = ProductFactory(name="Lamp")
+    cache.clear()  # no like count cached from an earlier test
+    monkeypatch.setattr(stores["graph"], "degree", lambda *a, **k: (_ for _ in ()).throw(Unavailable("down")))
+
+    page = client.get(lamp.get_absolute_url())
+
+    assert page.status_code == 200 and "Lamp" in page.content.decode() and "product-likes" not in page.content.decode()
