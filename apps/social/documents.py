@@ -15,7 +15,7 @@ from django.core.exceptions import ObjectDoesNotExist
 
 from apps.stores import stores
 from apps.stores.query import Q
-from apps.sync.changes import record_change
+from apps.sync.changes import record_change, record_conditional_change
 from apps.sync.projectors import VERSION_FIELD
 
 MAX_LIMIT = 1000
@@ -30,6 +30,9 @@ class DocumentRecord:
 
     class DoesNotExist(ObjectDoesNotExist):
         pass
+
+    class Changed(Exception):
+        """Another writer changed the record since it was read."""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -89,6 +92,21 @@ class DocumentManager:
                               payload=record.to_payload(), home=self.home)
         record.version = event.version
         return record
+
+    def update(self, record, **changes):
+        """Change some fields of a stored record, only if it is still at the version it was read
+        at; returns it as stored now. Record.DoesNotExist if it was deleted meanwhile (an update
+        never brings a deleted record back), Record.Changed if someone else changed it first."""
+        outcome = record_conditional_change(
+            aggregatetype=self.aggregatetype, aggregateid=record.id, partition_key=record.author,
+            operations=[("set", field, value) for field, value in changes.items()],
+            condition={VERSION_FIELD: record.version}, home=self.home,
+        )
+        if outcome.applied:
+            return self.record.from_document(outcome.document)
+        if self.store.count(self.container, {"id": record.id}, partition_key=record.author) == 0:
+            raise self.record.DoesNotExist(f"{self.container} record {record.id} was deleted.")
+        raise self.record.Changed(f"{self.container} record {record.id} changed since it was read; read it again.")
 
     def create(self, **values):
         return self.save(self.record(id=self.new_id(), **values))

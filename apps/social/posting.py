@@ -57,7 +57,7 @@ def create_post(author, text, image=None):
     try:
         return Post.objects.save(Post(
             id=post_id, author=str(author.pk), author_name=str(author), text=text, image=stored,
-            created=timezone.now().isoformat(),
+            created=timezone.now().isoformat(timespec="microseconds"),
         ))
     except Exception:
         if stored:
@@ -88,10 +88,20 @@ def _own_post(user, post_id):
     return post
 
 
+def _update(post, **changes):
+    try:
+        return Post.objects.update(post, **changes)
+    except Post.DoesNotExist:
+        raise ValidationError(f"There is no post {post.id}.", code="unknown_post") from None
+    except Post.Changed as changed:
+        raise ValidationError(str(changed), code="changed") from None
+
+
 def edit_post(user, post_id, text):
+    """The author changes the text; a post deleted or changed meanwhile is refused, never rewritten."""
+    text = clean_text(text)
     post = _own_post(user, post_id)
-    post.text, post.edited = clean_text(text), timezone.now().isoformat()
-    return Post.objects.save(post)
+    return _update(post, text=text, edited=timezone.now().isoformat(timespec="microseconds"))
 
 
 def delete_post(user, post_id):
@@ -107,15 +117,14 @@ def hide_post(user, post_id, hidden=True):
         raise PermissionDenied("Only staff may hide a post.")
     post = post_for(post_id)
     if post.hidden != bool(hidden):
-        post.hidden = bool(hidden)
-        Post.objects.save(post)
+        post = _update(post, hidden=bool(hidden))
     return post
 
 
 def add_comment(author, post_id, text):
     post = visible_post(post_id, author)
     return Comment.objects.create(post=post.id, author=str(author.pk), author_name=str(author),
-                                  text=clean_text(text), created=timezone.now().isoformat())
+                                  text=clean_text(text), created=timezone.now().isoformat(timespec="microseconds"))
 
 
 def comments_on(post_id, *, limit=100):

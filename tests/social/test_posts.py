@@ -155,3 +155,19 @@ def test_the_api_lets_only_staff_hide_and_the_author_edit(client, authors):
 
     assert (edit.status_code, hide.status_code, hidden.status_code) == (403, 403, 200)
     assert client.get(f"/api/social/posts/{post.id}/").status_code == 404
+
+
+def test_an_edit_never_brings_back_a_post_deleted_meanwhile_nor_overwrites_a_newer_edit(authors):
+    ada = authors["ada"]
+    post = posting.create_post(ada, "first")
+    stale = Post.objects.get(post.id)
+    posting.edit_post(ada, post.id, "second")
+
+    with pytest.raises(Post.Changed):
+        Post.objects.update(stale, text="lost update")
+    posting.delete_post(ada, post.id)
+    with pytest.raises(Post.DoesNotExist):
+        Post.objects.update(stale, text="back from the dead")
+
+    assert stores["documents"].count("posts") == 0
+    assert post_events()[-1] == ("deleted", 3)
