@@ -8,12 +8,15 @@ from apps.sync.edge_ids import edge_ends
 from django.contrib.auth import get_user_model
 
 from apps.sync.homes import DocumentHome, GraphEdgeHome, SQLHome
-from apps.sync.projectors import CacheProjector, DocumentHomeProjector, GraphEdgeHomeProjector, SearchIndexProjector
+from apps.sync.projectors import (
+    CacheProjector, DocumentHomeProjector, GraphEdgeHomeProjector, GraphProjector, Projected, SearchIndexProjector,
+    State,
+)
 
 from . import counts, feed
 from .search import PEOPLE_INDEX, POSTS_INDEX
 from .models import COMMENT, COMMENTS_CONTAINER, POST, POSTS_CONTAINER
-from .vertices import FOLLOWS_LABEL, LIKES_LABEL
+from .vertices import FOLLOWS_LABEL, LIKES_LABEL, USER, vertex_id
 
 FOLLOW = "social.follow"
 LIKE = "social.like"
@@ -127,3 +130,27 @@ class PostSearchProjector(SearchIndexProjector):
     def document(self, aggregateid, payload):
         return {"id": aggregateid, "text": payload["text"], "author_name": payload.get("author_name", ""),
                 "author": payload["author"], "hidden": bool(payload.get("hidden")), "created": payload["created"]}
+
+
+class UserVertexProjector(GraphProjector):
+    """Each user's vertex (``user:ID``) with the name others see. A deleted user's vertex goes,
+    and with it every follow and like touching it: nobody follows someone who is gone."""
+
+    name = "social.user.graph"
+    aggregatetype = "users.user"
+    vertex_label = USER
+
+    def __init__(self):
+        self.home = SQLHome(get_user_model())
+
+    def properties(self, state):
+        return {"username": state.payload["username"]}
+
+    def apply(self, event):
+        # The vertex id names the kind (user:ID), as the social edges' ends do.
+        super().apply(State(event.aggregatetype, vertex_id(USER, event.aggregateid), event.type, event.version,
+                            event.payload))
+
+    def projected_records(self):
+        for record in super().projected_records():
+            yield Projected(record.aggregateid.removeprefix(f"{USER}:"), record.version, record.content)

@@ -59,3 +59,20 @@ def test_the_people_index_is_rebuilt_from_sql(couple):
 
     assert written == 2
     assert [u.username for u in search.search_people("ada")] == ["ada"]
+
+
+def test_a_users_vertex_follows_the_user_and_goes_with_their_follows_when_they_are_deleted(couple):
+    from apps.social.projections import UserVertexProjector
+
+    ada, bob = couple
+    services.follow(ada, bob.pk)
+    settle()
+    assert stores["graph"].get_vertex(f"user:{bob.pk}").properties["username"] == "bob"
+    assert maintenance.reconcile(UserVertexProjector()).clean
+
+    bob.delete()
+    settle()
+
+    assert not services.is_following(ada.pk, bob.pk)
+    assert services.following(ada.pk).users == []
+    assert list(stores["graph"].scan_edges("follows")) == []
