@@ -7,15 +7,16 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.sync.api_schema import COMMON, ERROR, documented
 from apps.catalog.serializers import ProductListSerializer
+from apps.sync.api_schema import COMMON, ERROR, documented
 from polyglot_site.api_parsers import BoundedJSONParser
 
 from . import counts, feed, posting, search, services
 from .models import Post
 from .serializers import (
-    AuthorQuerySerializer, CommentSerializer, FeedPageSerializer, FeedQuerySerializer, HideSerializer, LinkResultSerializer, PagingSerializer,
-    PeoplePageSerializer, PersonSerializer, SearchQuerySerializer, PostEditSerializer, PostInputSerializer, PostSerializer,
+    AuthorQuerySerializer, CommentSerializer, FeedPageSerializer, FeedQuerySerializer, HideSerializer,
+    LinkResultSerializer, PagingSerializer, PeoplePageSerializer, PersonSerializer, PostEditSerializer,
+    PostInputSerializer, PostSerializer, SearchQuerySerializer,
 )
 from .throttles import ThrottledWritesMixin
 
@@ -24,6 +25,8 @@ def documented_responses(success):
     return {**success, **COMMON, 404: ERROR}
 
 
+LINKED = documented_responses({200: LinkResultSerializer, 201: LinkResultSerializer})
+UNLINKED = documented_responses({200: LinkResultSerializer})
 SCHEMA_CREATED = {"responses": documented_responses({201: PostSerializer})}
 SCHEMA_CREATED_COMMENT = {"responses": documented_responses({201: CommentSerializer})}
 
@@ -41,7 +44,8 @@ class SocialView(ThrottledWritesMixin, APIView):
 
 def link_answer(active, changed, count):
     code = status.HTTP_201_CREATED if changed and active else status.HTTP_200_OK
-    return Response(LinkResultSerializer({"active": active, "changed": changed, "count": count}).data, status=code)
+    answer = LinkResultSerializer({"active": active, "changed": changed, "count": count})
+    return Response(answer.data, status=code)
 
 
 class FollowView(SocialView):
@@ -49,12 +53,12 @@ class FollowView(SocialView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses=documented_responses({200: LinkResultSerializer, 201: LinkResultSerializer}))
+    @extend_schema(request=None, responses=LINKED)
     def post(self, request, user_id):
         changed = services.follow(request.user, user_id)
         return link_answer(True, changed, counts.followers(user_id, fresh=True))
 
-    @extend_schema(request=None, responses=documented_responses({200: LinkResultSerializer}))
+    @extend_schema(request=None, responses=UNLINKED)
     def delete(self, request, user_id):
         changed = services.unfollow(request.user, user_id)
         return link_answer(False, changed, counts.followers(user_id, fresh=True))
@@ -93,13 +97,13 @@ class LikeView(SocialView):
             return services.like_product, services.unlike_product, counts.product_likes
         return services.like_post, services.unlike_post, counts.post_likes
 
-    @extend_schema(request=None, responses=documented_responses({200: LinkResultSerializer, 201: LinkResultSerializer}))
+    @extend_schema(request=None, responses=LINKED)
     def post(self, request, pk):
         like, _, count = self._commands()
         changed = like(request.user, pk)
         return link_answer(True, changed, count(pk, fresh=True))
 
-    @extend_schema(request=None, responses=documented_responses({200: LinkResultSerializer}))
+    @extend_schema(request=None, responses=UNLINKED)
     def delete(self, request, pk):
         _, unlike, count = self._commands()
         changed = unlike(request.user, pk)
@@ -107,7 +111,8 @@ class LikeView(SocialView):
 
 
 class PostListView(SocialView):
-    """A user's posts, newest first (GET ``?author=<id>``), or a new post (POST: ``text``, optional ``image``)."""
+    """A user's posts, newest first (GET ``?author=<id>``), or a new post (POST ``text`` and an
+    optional ``image``)."""
 
     parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
 
@@ -124,7 +129,8 @@ class PostListView(SocialView):
     def post(self, request):
         data = PostInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        post = posting.create_post(request.user, data.validated_data["text"], data.validated_data.get("image"))
+        values = data.validated_data
+        post = posting.create_post(request.user, values["text"], values.get("image"))
         return Response(PostSerializer(post).data, status=status.HTTP_201_CREATED)
 
 
@@ -159,7 +165,8 @@ class HidePostView(SocialView):
         data = HideSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         visible_or_404(pk, request.user)
-        return Response(PostSerializer(posting.hide_post(request.user, pk, data.validated_data["hidden"])).data)
+        post = posting.hide_post(request.user, pk, data.validated_data["hidden"])
+        return Response(PostSerializer(post).data)
 
 
 class CommentsView(SocialView):
@@ -195,7 +202,8 @@ class FeedView(SocialView):
     def get(self, request):
         params = FeedQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        return Response(FeedPageSerializer(feed.page(request.user.pk, params.validated_data.get("cursor"))).data)
+        page = feed.page(request.user.pk, params.validated_data.get("cursor"))
+        return Response(FeedPageSerializer(page).data)
 
 
 class SearchView(SocialView):

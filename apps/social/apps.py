@@ -23,6 +23,7 @@ class SocialConfig(AppConfig):
             projections.FollowsHome(), projections.LikesHome(), projections.FollowCountsCache(),
             projections.LikeCountsCache(), projections.PostHome(), projections.CommentHome(),
             projections.FollowFeedCache(), projections.PostFeedCache(),
-            projections.PeopleSearchProjector(), projections.PostSearchProjector(), projections.UserVertexProjector(),
+            projections.PeopleSearchProjector(), projections.PostSearchProjector(),
+            projections.UserVertexProjector(),
         ):
             registry.register(projector)

@@ -37,8 +37,8 @@ class DocumentRecord:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # Each kind its own DoesNotExist, as Django models have.
-        cls.DoesNotExist = type("DoesNotExist", (DocumentRecord.DoesNotExist,),
-                                {"__qualname__": f"{cls.__name__}.DoesNotExist", "__module__": cls.__module__})
+        names = {"__qualname__": f"{cls.__name__}.DoesNotExist", "__module__": cls.__module__}
+        cls.DoesNotExist = type("DoesNotExist", (DocumentRecord.DoesNotExist,), names)
 
     @classmethod
     def from_document(cls, document):
@@ -106,7 +106,7 @@ class DocumentManager:
             return self.record.from_document(outcome.document)
         if self.store.count(self.container, {"id": record.id}, partition_key=record.author) == 0:
             raise self.record.DoesNotExist(f"{self.container} record {record.id} was deleted.")
-        raise self.record.Changed(f"{self.container} record {record.id} changed since it was read; read it again.")
+        raise self.record.Changed(f"{self.container} record {record.id} changed since it was read.")
 
     def create(self, **values):
         return self.save(self.record(id=self.new_id(), **values))

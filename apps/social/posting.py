@@ -24,7 +24,8 @@ def clean_text(text):
     if not text:
         raise ValidationError({"text": "Write some text."}, code="required")
     if len(text) > TEXT_MAX_LENGTH:
-        raise ValidationError({"text": f"A post has at most {TEXT_MAX_LENGTH:,} characters (this one has {len(text):,})."},
+        message = f"A post has at most {TEXT_MAX_LENGTH:,} characters (this one has {len(text):,})."
+        raise ValidationError({"text": message},
                               code="too_long")
     return text
 
@@ -32,7 +33,8 @@ def clean_text(text):
 def clean_image(upload):
     """The upload as a verified picture and its file extension; ValidationError otherwise."""
     if getattr(upload, "size", 0) > settings.MAX_UPLOAD_BYTES:
-        raise ValidationError({"image": f"The picture is larger than {settings.MAX_UPLOAD_BYTES // (1024 * 1024)} MB."},
+        limit_mb = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise ValidationError({"image": f"The picture is larger than {limit_mb} MB."},
                               code="too_large")
     try:
         checked = forms.ImageField().clean(upload)
@@ -123,8 +125,9 @@ def hide_post(user, post_id, hidden=True):
 
 def add_comment(author, post_id, text):
     post = visible_post(post_id, author)
-    return Comment.objects.create(post=post.id, author=str(author.pk), author_name=str(author),
-                                  text=clean_text(text), created=timezone.now().isoformat(timespec="microseconds"))
+    text, created = clean_text(text), timezone.now().isoformat(timespec="microseconds")
+    return Comment.objects.create(post=post.id, author=str(author.pk), author_name=str(author), text=text,
+                                  created=created)
 
 
 def comments_on(post_id, *, limit=100):

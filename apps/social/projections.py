@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 
 from apps.sync.homes import DocumentHome, GraphEdgeHome, SQLHome
 from apps.sync.projectors import (
-    CacheProjector, DocumentHomeProjector, GraphEdgeHomeProjector, GraphProjector, Projected, SearchIndexProjector,
-    State,
+    CacheProjector, DocumentHomeProjector, GraphEdgeHomeProjector, GraphProjector, Projected,
+    SearchIndexProjector, State,
 )
 
 from . import counts, feed
@@ -129,7 +129,8 @@ class PostSearchProjector(SearchIndexProjector):
 
     def document(self, aggregateid, payload):
         return {"id": aggregateid, "text": payload["text"], "author_name": payload.get("author_name", ""),
-                "author": payload["author"], "hidden": bool(payload.get("hidden")), "created": payload["created"]}
+                "author": payload["author"], "hidden": bool(payload.get("hidden")),
+                "created": payload["created"]}
 
 
 class UserVertexProjector(GraphProjector):
@@ -148,8 +149,8 @@ class UserVertexProjector(GraphProjector):
 
     def apply(self, event):
         # The vertex id names the kind (user:ID), as the social edges' ends do.
-        super().apply(State(event.aggregatetype, vertex_id(USER, event.aggregateid), event.type, event.version,
-                            event.payload))
+        vertex = vertex_id(USER, event.aggregateid)
+        super().apply(State(event.aggregatetype, vertex, event.type, event.version, event.payload))
 
     def projected_records(self):
         for record in super().projected_records():

@@ -47,7 +47,8 @@ def search_people(text, *, page=1, per_page=20):
     text = clean_query(text)
     if not text:
         return []
-    found = stores["search"].search(PEOPLE_INDEX, text, where=Q(is_active=True), page=page, page_size=per_page)
+    found = stores["search"].search(PEOPLE_INDEX, text, where=Q(is_active=True), page=page,
+                                    page_size=per_page)
     return users_in_order([vertex_id(USER, pk) for pk in found.ids])
 
 

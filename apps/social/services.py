@@ -19,7 +19,9 @@ from .people import active_user, users_in_order
 from .follow_lists import follower_ids, following_ids
 from .posting import visible_post
 from .projections import FOLLOW, LIKE, FollowsHome, LikesHome
-from .vertices import BOUGHT_LABEL, FOLLOWS_LABEL, LIKES_LABEL, POST, PRODUCT, USER, ensure_vertex, pk_of, vertex_id
+from .vertices import (
+    BOUGHT_LABEL, FOLLOWS_LABEL, LIKES_LABEL, POST, PRODUCT, USER, ensure_vertex, pk_of, vertex_id,
+)
 
 MAX_PER_PAGE = 100
 # Mutual follows intersect both lists: at most this many of each are read.
@@ -48,8 +50,10 @@ def _linked(source, label, target):
 def _link(aggregatetype, home, label, source, target):
     if _linked(source, label, target):
         return False
+    created = timezone.now().isoformat(timespec="microseconds")
+    payload = {"source": source, "target": target, "created": created}
     record_change(aggregatetype=aggregatetype, aggregateid=edge_aggregate_id(source, target), type="saved",
-                  payload={"source": source, "target": target, "created": timezone.now().isoformat()}, home=home)
+                  payload=payload, home=home)
     return True
 
 
@@ -77,7 +81,8 @@ def unfollow(follower, followee_pk):
         followee_pk = int(followee_pk)
     except (TypeError, ValueError):
         raise ValidationError(f"There is no user {followee_pk}.", code="unknown_user") from None
-    return _unlink(FOLLOW, FollowsHome.name, FOLLOWS_LABEL, vertex_id(USER, follower.pk), vertex_id(USER, followee_pk))
+    source, target = vertex_id(USER, follower.pk), vertex_id(USER, followee_pk)
+    return _unlink(FOLLOW, FollowsHome.name, FOLLOWS_LABEL, source, target)
 
 
 def is_following(follower_pk, followee_pk):
@@ -117,7 +122,8 @@ def mutual_follows(user_pk, *, page=1, per_page=20):
     followed_back = set(follower_ids(user_pk, MUTUAL_SCAN_LIMIT))
     mutual = [v for v in following_ids(user_pk, MUTUAL_SCAN_LIMIT) if v in followed_back]
     start = (page - 1) * per_page
-    return UserPage(users_in_order(mutual[start:start + per_page]), page, len(mutual) > start + per_page, len(mutual))
+    users = users_in_order(mutual[start:start + per_page])
+    return UserPage(users, page, len(mutual) > start + per_page, len(mutual))
 
 
 def people_you_may_know(user_pk, *, limit=PEOPLE_YOU_MAY_KNOW):
@@ -138,7 +144,8 @@ def bought_by_people_you_follow(user_pk, *, limit=10):
 
     graph, counted = stores["graph"], Counter()
     for followee in following_ids(user_pk, BOUGHT_FIRST_HOP):
-        for vertex in graph.neighbours(followee, direction="out", label=BOUGHT_LABEL, limit=BOUGHT_PER_FOLLOWEE):
+        bought = graph.neighbours(followee, direction="out", label=BOUGHT_LABEL, limit=BOUGHT_PER_FOLLOWEE)
+        for vertex in bought:
             product = pk_of(vertex.id, PRODUCT)
             if product and product.isdigit():
                 counted[int(product)] += 1
@@ -153,7 +160,8 @@ def likeable_product(product_pk):
     try:
         return Product.objects.active().get(pk=int(product_pk))
     except (TypeError, ValueError, Product.DoesNotExist):
-        raise ValidationError(f"There is no product {product_pk} on sale to like.", code="unknown_product") from None
+        raise ValidationError(f"There is no product {product_pk} on sale to like.",
+                              code="unknown_product") from None
 
 
 def like_product(user, product_pk):
@@ -165,7 +173,8 @@ def like_product(user, product_pk):
 
 def unlike_product(user, product_pk):
     product = likeable_product(product_pk)
-    return _unlink(LIKE, LikesHome.name, LIKES_LABEL, vertex_id(USER, user.pk), vertex_id(PRODUCT, product.pk))
+    source, target = vertex_id(USER, user.pk), vertex_id(PRODUCT, product.pk)
+    return _unlink(LIKE, LikesHome.name, LIKES_LABEL, source, target)
 
 
 def like_post(user, post_id):

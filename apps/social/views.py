@@ -72,7 +72,8 @@ def feed_page(request):
     form = PostForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            post = posting.create_post(request.user, form.cleaned_data["text"], form.cleaned_data.get("image"))
+            values = form.cleaned_data
+            post = posting.create_post(request.user, values["text"], values.get("image"))
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -81,7 +82,7 @@ def feed_page(request):
     try:
         page = feed.page(request.user.pk, request.GET.get("cursor") or None)
     except ValidationError:
-        return HttpResponseBadRequest("Not a cursor this feed gave.", content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest("Not a cursor this feed gave.", content_type="text/plain")
     status = 400 if form.errors else 200
     return render(request, "social/feed.html", {
         "form": form, "page": page, "bought": services.bought_by_people_you_follow(request.user.pk),
