@@ -11,7 +11,7 @@ posts are found by an index seek; the follows table keyed (follower, followee), 
 the followees are a range of its primary key; ANALYZE run so the planner knows the
 tables' shapes; one prepared statement, reused (sqlite3 caches it); and the file warm
 in the page cache before anything is timed. Like the store's feed it returns one page
-plus one row to know whether another follows, and pages by a cursor on (created, id).
+plus one row to know whether another follows.
 """
 import sqlite3
 
