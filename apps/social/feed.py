@@ -22,7 +22,8 @@ Fan-out: **on read, with the first page cached; hybrid for invalidation.**
   hybrid part: the followers of an account with more followers than that
   are not visited on each post; their cached page expires within
   CACHE_SECONDS instead, so one popular account's post never costs a
-  million cache deletes.
+  million cache deletes. CACHE_SECONDS also bounds the one race left: a
+  page read just before a post's event and stored just after it.
 """
 import heapq
 from dataclasses import dataclass, field
@@ -32,8 +33,8 @@ from django.core.exceptions import ValidationError
 
 from apps.stores.query import Q
 
-from .models import Post
 from .follow_lists import follower_ids, following_ids
+from .models import Post
 from .vertices import USER, pk_of
 
 PAGE_SIZE = 20
