@@ -11,7 +11,9 @@ class PostForm(forms.Form):
     image = forms.ImageField(required=False, help_text="Optional: a JPEG, PNG, GIF or WebP picture.")
 
 
-class CommentForm(forms.Form):
+class TextForm(forms.Form):
+    """One text with a post's limits: a comment, or a post's new text."""
+
     text = forms.CharField(max_length=TEXT_MAX_LENGTH,
                            widget=forms.Textarea(attrs={"rows": 2, "maxlength": TEXT_MAX_LENGTH}))
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("posts/<str:post_id>/", views.post_page, name="post"),
     path("posts/<str:post_id>/like/", views.like, name="like"),
     path("posts/<str:post_id>/comment/", views.comment, name="comment"),
+    path("posts/<str:post_id>/edit/", views.edit_post, name="edit-post"),
     path("posts/<str:post_id>/delete/", views.delete_post, name="delete-post"),
     path("posts/<str:post_id>/hide/", views.hide_post, name="hide-post"),
 ]

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from . import counts, feed, posting, search, services
-from .forms import CommentForm, PeopleSearchForm, PostForm
+from .forms import TextForm, PeopleSearchForm, PostForm
 from .models import Post
 
 LISTS = {"followers": services.followers, "following": services.following, "mutual": services.mutual_follows}
@@ -100,7 +100,7 @@ def _post_context(request, post, form):
 
 def post_page(request, post_id):
     post = _post_or_404(post_id, request.user)
-    return render(request, "social/post.html", _post_context(request, post, CommentForm()))
+    return render(request, "social/post.html", _post_context(request, post, TextForm()))
 
 
 @login_required
@@ -118,7 +118,7 @@ def like(request, post_id):
 @require_POST
 def comment(request, post_id):
     post = _post_or_404(post_id, request.user)
-    form = CommentForm(request.POST)
+    form = TextForm(request.POST)
     if form.is_valid():
         try:
             posting.add_comment(request.user, post.id, form.cleaned_data["text"])
@@ -127,6 +127,24 @@ def comment(request, post_id):
         else:
             return redirect("social:post", post_id=post.id)
     return render(request, "social/post.html", _post_context(request, post, form), status=400)
+
+
+@login_required
+@require_POST
+def edit_post(request, post_id):
+    """The author's new text; a bad one shows the page again with the error (400)."""
+    post = _post_or_404(post_id, request.user)
+    form = TextForm(request.POST)
+    if form.is_valid():
+        try:
+            posting.edit_post(request.user, post.id, form.cleaned_data["text"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            return redirect("social:post", post_id=post.id)
+    else:
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+    return render(request, "social/post.html", _post_context(request, post, TextForm()), status=400)
 
 
 @login_required

@@ -138,3 +138,18 @@ def test_a_product_page_renders_without_its_likes_when_the_graph_is_down(client,
     page = client.get(lamp.get_absolute_url())
 
     assert page.status_code == 200 and "Lamp" in page.content.decode() and "product-likes" not in page.content.decode()
+
+
+def test_the_author_edits_a_post_from_its_page_and_a_bad_text_is_refused(client, pair):
+    ada, bob = pair
+    post = posting.create_post(bob, "first draft")
+    url = reverse("social:edit-post", kwargs={"post_id": post.id})
+    client.force_login(bob)
+
+    edited = client.post(url, {"text": "second draft"})
+    refused = client.post(url, {"text": "   "})
+    client.force_login(ada)
+    stranger = client.post(url, {"text": "defaced"})
+
+    assert edited.status_code == 302 and refused.status_code == 400 and stranger.status_code == 403
+    assert Post.objects.get(post.id).text == "second draft"
