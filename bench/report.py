@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHES = ("documents", "search", "graph", "sync", "api")
+BENCHES = ("documents", "search", "graph", "sync", "api", "feed")
 RESULTS, TABLE, README = ROOT / "bench" / "results.json", ROOT / "bench" / "results.md", ROOT / "README.md"
 START, END = "<!-- bench-table -->", "<!-- /bench-table -->"
 
@@ -89,12 +89,14 @@ def table(results):
             lines.append(f"| {name} | {row['figure']} | {row['ours']} | {row.get('baseline', '')} | "
                          f"{row.get('goal', '')} | {met} |")
     machine = next(iter(results.values()))
-    commits = {result["commit"] for result in results.values()}
-    # After `--keep`, benches kept from an earlier run name their own commit.
-    commit = machine["commit"] if len(commits) == 1 else ", ".join(
-        f"{name} {result['commit']}" for name, result in results.items())
+    commits = {}
+    for name, result in results.items():
+        commits.setdefault(result["commit"], []).append(name)
+    # A bench run again on its own (--keep) names the commit it ran on.
+    commit = machine["commit"] if len(commits) == 1 else "s " + "; ".join(
+        f"{commit} ({', '.join(names)})" for commit, names in commits.items())
     lines.append("")
-    lines.append(f"Commit {commit}, {machine['machine']['cpus']} cores, "
+    lines.append(f"Commit{' ' if len(commits) == 1 else ''}{commit}, {machine['machine']['cpus']} cores, "
                  f"{machine['machine']['memory_gib']} GiB; load average at start "
                  f"{machine['machine']['load_average'][0]}. Figures are medians over the runs each bench reports.")
     return "\n".join(lines) + "\n"

@@ -1,5 +1,5 @@
 """API errors a client can cause answer 4xx, never 500 (the DRF EXCEPTION_HANDLER)."""
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -22,4 +22,7 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError({"detail": str(exc)})
     elif isinstance(exc, Unavailable):
         exc = StoreUnavailable()
+    elif isinstance(exc, RequestDataTooBig):
+        # A form body past DATA_UPLOAD_MAX_MEMORY_SIZE: a JSON 400 like every other refusal, not Django's page.
+        exc = exceptions.ValidationError({"detail": str(exc)})
     return drf_exception_handler(exc, context)

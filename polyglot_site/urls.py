@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/me/", MeView.as_view(), name="api-me"),
     path("api/", include(catalog_router.urls)),
+    path("api/social/", include("apps.social.api_urls")),
     path("api/token/", ObtainToken.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file, as the Content-Security-Policy asks.
@@ -20,6 +21,7 @@ urlpatterns = [
     path("health/", include("apps.sync.urls")),
     path("images/<path:name>", stored_image, name="stored-image"),
     path("accounts/", include("apps.users.urls")),
+    path("social/", include("apps.social.urls")),
     *auth_urlpatterns,
     path("", include("apps.catalog.urls")),
 ]

@@ -45,6 +45,9 @@ class OutboxedModel(models.Model):
     outbox_aggregate_type = None
     #: Relations outbox_payload() reads (a product's images), prefetched where many rows are read.
     outbox_prefetch_related = ()
+    #: Fields no projection carries (a user's last_login): a save of only these
+    #: (``update_fields``) is written without a new version or an event.
+    outbox_quiet_fields = frozenset()
 
     class Meta:
         abstract = True
@@ -53,6 +56,10 @@ class OutboxedModel(models.Model):
         raise NotImplementedError("subclasses of OutboxedModel must provide an outbox_payload() method")
 
     def save(self, *args, expected_version=None, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if (update_fields is not None and not self._state.adding and expected_version is None
+                and set(update_fields) <= self.outbox_quiet_fields):
+            return super().save(*args, **kwargs)
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         with transaction.atomic(using=using):
             if self._state.adding:

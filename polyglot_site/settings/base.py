@@ -192,6 +192,7 @@ REST_FRAMEWORK = {
         # The search box's suggestions, for anonymous clients (a request per pause in typing;
         # besides the anon rate).
         "suggest_anon": env.str("API_RATE_SUGGEST_ANONYMOUS", default="60/minute"),
+        "social_write": env.str("API_RATE_SOCIAL_WRITES", default="120/minute"),
     },
     # Anyone may read the catalogue; changing it takes the model permissions.
     "DEFAULT_PERMISSION_CLASSES": [

@@ -140,3 +140,20 @@ def test_the_profile_needs_a_signed_in_user(client):
     response = client.get(reverse("users:profile"))
 
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_signing_in_announces_nothing_but_a_profile_change_does(client, django_user_model):
+    from apps.sync.models import OutboxEvent
+
+    user = django_user_model.objects.create_user("ada", "ada@example.com", "a-long-Passphrase-42")
+    events = OutboxEvent.objects.filter(aggregatetype="users.user", aggregateid=str(user.pk))
+    assert events.count() == 1
+
+    signed_in = client.post(reverse("login"), {"username": "ada", "password": "a-long-Passphrase-42"})
+    assert signed_in.status_code == 302  # signing in saved last_login alone
+    user.refresh_from_db()
+    assert user.last_login is not None and (events.count(), user.version) == (1, 1)
+
+    user.display_name = "Ada L."
+    user.save(update_fields=["display_name"])
+    assert (events.count(), user.version) == (2, 2)

@@ -121,9 +121,17 @@ def compile_condition(condition, params):
         if all(isinstance(i, str) for i in ids):
             params.extend(ids)
             return f"id IN ({', '.join('?' * len(ids))})"
+    if condition.path == ("id",) and condition.op in COMPARISONS and isinstance(condition.value, str):
+        # Ids are always strings: a range of ids (a cursor over time-ordered ids) reads the id index.
+        params.append(condition.value)
+        return f"id {COMPARISONS[condition.op]} ?"
     path, op, value = json_path(condition.path), condition.op, condition.value
     if op in COMPARISONS:
         return compile_comparison(path, op, value, params)
+    if op == "in" and all(isinstance(v, str) for v in value):
+        # One IN over the field's index, not an OR of one comparison per value (hundreds of authors).
+        params.extend(value)
+        return f"(json_type(body, {path}) = 'text' AND json_extract(body, {path}) IN ({', '.join('?' * len(value))}))"
     if op == "in":
         return "(" + " OR ".join(compile_comparison(path, "eq", v, params) for v in value) + ")"
     if op == "contains":
@@ -155,6 +163,9 @@ def compile_order(order):
     terms = []
     for path, descending in order:
         direction = " DESC" if descending else ""
+        if path == ("id",):
+            terms.append("id" + direction)  # the id column (always a string): its index gives the order
+            continue
         field = json_path(path)
         terms += [TYPE_RANK.format(path=field) + direction, f"json_extract(body, {field})" + direction]
     # id then partition: a total order, so offsets page without gaps or repeats.
