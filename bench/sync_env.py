@@ -5,7 +5,7 @@ import sys
 import uuid
 
 # The stand-ins this benchmark needs; bench/__main__.py starts those not running, by pid.
-STAND_INS = ("cosmosdb-server",)
+STAND_INS = ("cosmosdb-server", "azurite")  # stores init also makes the blob containers
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
