@@ -10,11 +10,14 @@ from . import maintenance_runs, relay, sagas
 from .conf import sync_setting
 from .projectors import registry
 from .relay_flags import (
-    claim_drain, claim_recheck, claim_retry, relay_task_started, release_drain, renew_drain,
+    claim_drain, claim_recheck, claim_retry, relay_task_queued, relay_task_started, release_drain, renew_drain,
     retry_started,
 )
 
 logger = logging.getLogger(__name__)
+
+# A drain that found only rows another worker holds looks again after this long.
+IDLE_LOOK_SECONDS = 0.5
 
 DATABASE_RETRIES = dict(
     acks_late=True,
@@ -28,8 +31,9 @@ DATABASE_RETRIES = dict(
 
 @shared_task(**DATABASE_RETRIES)
 def deliver_event(sequence, projection=None):
-    """Deliver everything due to ``projection`` (every projection if None), starting
-    with a committed event (dispatched on commit).
+    """Deliver what is due to ``projection`` (a batch, then its next turn is queued; see
+    drain_projection), or everything due to every projection if None, starting with a
+    committed event (dispatched on commit).
 
     Failures are recorded per delivery; the relay schedules their retry for
     when the backoff is over, so no periodic task is needed for them (beat's
@@ -87,7 +91,12 @@ def resume_sagas():
 
 
 def drain_projection(projection):
-    """Drain one projection, unless another worker is draining it.
+    """Drain one projection for one batch, unless another worker is draining it, then queue
+    its next turn if anything is still due.
+
+    One batch per task keeps a busy projection from holding a worker process while
+    another projection's task waits behind it: the next turn queues behind the tasks
+    already waiting, so with more projections than processes each gets its turn.
 
     A worker that finds the lease held leaves: the holder looks again for due
     deliveries after letting go of the lease, so an event committed before this
@@ -95,31 +104,40 @@ def drain_projection(projection):
     worker got the lease). In case the holder died instead (its lease then runs
     out), the worker also queues one look for when the lease would have expired.
     """
+    if deliver_event.app.conf.task_always_eager:
+        _drain_in_process(projection)
+        return
+    token = claim_drain(projection)
+    if token is None:
+        look_again_after_the_lease(projection)
+        return
+    try:
+        handled, _more = relay.drain(projection=projection, max_batches=1, on_batch=lambda: renew_drain(projection))
+    finally:
+        release_drain(projection, token)
+    if relay.has_due(projection) and relay_task_queued(projection):
+        # Nothing handled but something due: another worker (the sweeper) holds those rows;
+        # look again in a moment rather than at once.
+        deliver_event.apply_async((None, projection), countdown=0 if handled else IDLE_LOOK_SECONDS)
+
+
+def _drain_in_process(projection):
+    """Where tasks run in the writer's process (embedded): drain until nothing is due."""
     idle_rounds = 0
-    first = True
-    while True:
-        token = claim_drain(projection)
-        if token is None:
-            if first:
-                look_again_after_the_lease(projection)
-            return
-        first = False
+    while (token := claim_drain(projection)) is not None:
         try:
-            handled, more = relay.drain(projection=projection, on_batch=lambda: renew_drain(projection))
+            handled, _more = relay.drain(projection=projection)
         finally:
             release_drain(projection, token)
-        if more:
-            deliver_event.delay(None, projection)  # hand over rather than run for ever
-            return
         idle_rounds = 0 if handled else idle_rounds + 1
         if idle_rounds > 1 or not relay.has_due(projection):
-            return  # nothing due, or only what another worker (the sweeper) holds and delivers
+            return  # nothing due, or only what another thread (a retry) holds and delivers
 
 
 def look_again_after_the_lease(projection):
     """Queue one drain of ``projection`` for when a dead holder's lease would have run out
     (one at a time per projection; where tasks run in-process, the holder is this process)."""
-    if deliver_event.app.conf.task_always_eager or not claim_recheck(projection):
+    if not claim_recheck(projection):
         return
     try:
         deliver_event.apply_async((None, projection), countdown=sync_setting("DRAIN_LEASE_SECONDS"))
