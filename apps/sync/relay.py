@@ -42,14 +42,17 @@ def deliver(delivery_id, *, respect_schedule=False):
     return deliver_batch([delivery_id], respect_schedule=respect_schedule).get(delivery_id)
 
 
-def deliver_batch(delivery_ids, *, respect_schedule=False):
+def deliver_batch(delivery_ids, *, respect_schedule=False, projection=None):
     """Deliver these deliveries; returns {delivery id: status} for the ones this call handled.
 
     Each projection's deliveries commit on their own. Projector errors are
     recorded on the rows (failed, then dead after the maximum attempts)
-    rather than raised, so the transaction commits the record.
+    rather than raised, so the transaction commits the record. A caller that
+    chose the ids from one ``projection`` says so, saving a query.
     """
     delivery_ids = list(delivery_ids)
+    if projection is not None:
+        return _deliver_projection_batch(projection, delivery_ids, respect_schedule)
     projections = Delivery.objects.filter(pk__in=delivery_ids).values_list("projection", flat=True).distinct()
     statuses = {}
     for projection in sorted(set(projections)):
@@ -237,7 +240,7 @@ def drain(*, projection=None, batch_size=BATCH_SIZE, max_batches=25, on_batch=No
         ids = list(_due(projection).order_by("event_id", "pk").values_list("pk", flat=True)[:batch_size])
         if not ids:
             return handled, False
-        statuses = deliver_batch(ids)
+        statuses = deliver_batch(ids, projection=projection)
         if not statuses:
             return handled, False  # another worker holds them
         handled += len(statuses)
