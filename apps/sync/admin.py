@@ -10,6 +10,8 @@ from django.utils.html import format_html
 from django.utils.timesince import timeuntil
 from django.utils.translation import ngettext
 
+from apps.stores.health import store_health
+
 from . import redrive
 from .data_map import data_map
 from .homes import SQLHome
@@ -202,6 +204,7 @@ class MaintenanceRunAdmin(ReadOnlyAdmin):
             **self.admin_site.each_context(request),
             "title": "Data map",
             "kinds": data_map(),
+            "stores": store_health(),
             "runs": runs,
             "actions": MaintenanceRun.Action.choices,
             "can_run": self.has_run_permission(request),

@@ -243,6 +243,11 @@ POLYGLOT_BREAKERS = {
 # /health/ready shows projection names and counts to staff and to these networks
 # (the load balancer's probes); everyone else gets the status alone.
 HEALTH_DETAIL_NETWORKS = env.list("HEALTH_DETAIL_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+# /health/ready asks each store one cheap read, each within this many seconds.
+HEALTH_STORE_TIMEOUT_SECONDS = env.float("HEALTH_STORE_TIMEOUT_SECONDS", default=2.0)
+# The stores without which this instance is not ready (503); the others make it "degraded"
+# (the product page, say, serves without the document store). The database always counts.
+HEALTH_REQUIRED_STORES = env.list("HEALTH_REQUIRED_STORES", default=["cache"])
 
 # The API's OpenAPI 3 schema (/api/schema/) and its Swagger UI (/api/docs/), served
 # from this site (the sidecar package), never from a CDN.

@@ -68,4 +68,4 @@ def test_ready_answers_503_when_the_database_is_down(tmp_path):
 
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout.splitlines()[-1])
-    assert answer == {"code": 503, "body": {"status": "unavailable", "database": "down"}}
+    assert answer == {"code": 503, "body": {"status": "unavailable", "database": "down", "down": ["database"]}}

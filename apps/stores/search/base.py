@@ -149,6 +149,14 @@ class SearchBackend(StoreBackend):
         with timed(self, "suggest", definition.name):
             return self._suggest(definition, prefix, limit)
 
+    def ping(self):
+        """One cheap read (the count of the first declared index), for health checks."""
+        name = next(iter(declared_indexes()), None)
+        if name is not None:
+            definition = self.definition(name)
+            with timed(self, "ping", definition.name):  # reported apart from the site's own reads
+                self._count(definition)
+
     def count(self, index):
         """How many documents the index holds."""
         definition = self.definition(index)
