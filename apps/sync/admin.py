@@ -19,7 +19,7 @@ from .lag import projection_lag
 from .maintenance_runs import RunRefused
 from .models import Delivery, MaintenanceRun, OutboxEvent, SagaRun, SagaStep
 from .projectors import registry
-from .tasks import start_maintenance
+from .tasks import advance_saga, compensate_saga, start_maintenance
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -163,6 +163,39 @@ class SagaRunAdmin(ReadOnlyAdmin):
     search_fields = ("key", "=id")
     readonly_fields = ("id", "saga", "key", "state", "context", "error", "lease_until", "created_at", "updated_at")
     inlines = [SagaStepInline]
+    actions = ["resume", "compensate"]
+
+    @admin.action(description="Resume selected runs (carry on forward or back)", permissions=["operate"])
+    def resume(self, request, queryset):
+        chosen = list(queryset.values_list("pk", "state"))
+        runs = [pk for pk, state in chosen if state in (SagaRun.State.RUNNING, SagaRun.State.COMPENSATING)]
+        for run in runs:
+            advance_saga.delay(str(run))
+        self.report(request, runs, chosen, "queued to resume", "is not running or compensating")
+
+    @admin.action(description="Compensate selected runs (or retry a failed compensation)", permissions=["operate"])
+    def compensate(self, request, queryset):
+        chosen = list(queryset.values_list("pk", "state"))
+        takeable = (SagaRun.State.RUNNING, SagaRun.State.COMPLETED, SagaRun.State.COMPENSATION_FAILED)
+        runs = [pk for pk, state in chosen if state in takeable]
+        for run in runs:
+            compensate_saga.delay(str(run), f"Compensated by {request.user} from the admin.")
+        self.report(request, runs, chosen, "queued to compensate", "cannot be compensated (already compensating or compensated)")
+
+    def report(self, request, runs, chosen, done, refused):
+        skipped = len(chosen) - len(runs)
+        if not runs:
+            self.message_user(request, f"Nothing was queued: each selected run {refused}.", messages.WARNING)
+            return
+        message = ngettext("%(count)d run %(done)s.", "%(count)d runs %(done)s.", len(runs)) % {
+            "count": len(runs), "done": done}
+        if skipped:
+            message += " " + ngettext("%(n)d was left as it was.", "%(n)d were left as they were.", skipped) % {
+                "n": skipped}
+        self.message_user(request, message, messages.SUCCESS)
+
+    def has_operate_permission(self, request):
+        return request.user.has_perm("sync.change_sagarun")
 
 
 @admin.register(MaintenanceRun)

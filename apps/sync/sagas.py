@@ -133,6 +133,20 @@ def compensate(run_id, reason="Cancelled."):
     return run
 
 
+def retry_compensation(run_id):
+    """Try again to undo a run left ``compensation_failed`` (an operator fixed the cause):
+    its failed undos are due again, and the run compensates from there. Returns the run."""
+    with transaction.atomic():
+        run = SagaRun.objects.select_for_update().get(pk=run_id)
+        if run.state == SagaRun.State.COMPENSATION_FAILED:
+            run.steps.filter(state=SagaStep.State.UNDO_FAILED).update(state=SagaStep.State.DONE)
+            run.state = SagaRun.State.COMPENSATING
+            run.save(update_fields=["state", "updated_at"])
+    advance(run_id)
+    run.refresh_from_db()
+    return run
+
+
 def resume_stuck(limit=100):
     """Carry on the active runs whose runner stopped renewing its lease; returns how many."""
     now = timezone.now()

@@ -7,6 +7,7 @@ from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
 from . import maintenance_runs, relay, sagas
+from .models import SagaRun
 from .conf import sync_setting
 from .projectors import registry
 from .relay_flags import (
@@ -82,6 +83,22 @@ def start_maintenance(action, projection, *, user=None, since=0):
         run = maintenance_runs.request_run(action, projection, user=user, since=since)
         transaction.on_commit(lambda: run_maintenance.delay(str(run.pk)))
     return run
+
+
+@shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
+def advance_saga(run_id):
+    """Carry one saga run on, forward or back (an operator's resume from the admin)."""
+    return sagas.advance(run_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
+def compensate_saga(run_id, reason):
+    """Take one saga run back: compensate a running or completed run, or retry the undos of a
+    run left compensation_failed (an operator's action from the admin)."""
+    run = SagaRun.objects.get(pk=run_id)
+    if run.state == SagaRun.State.COMPENSATION_FAILED:
+        return sagas.retry_compensation(run_id).state
+    return sagas.compensate(run_id, reason).state
 
 
 @shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
