@@ -222,7 +222,7 @@ def _fail(delivery, message, *, dead=False):
         delivery.next_attempt_at = timezone.now() + timedelta(seconds=retry_delay(delivery.attempts))
 
 
-def drain(*, projection=None, batch_size=BATCH_SIZE, max_batches=25, on_batch=None):
+def drain(*, projection=None, batch_size=BATCH_SIZE, max_batches=25, on_batch=None, statuses=None):
     """Deliver every pending delivery and every failed one whose backoff is over, in batches.
 
     Dispatch sends one message while a relay task is queued (see
@@ -230,20 +230,23 @@ def drain(*, projection=None, batch_size=BATCH_SIZE, max_batches=25, on_batch=No
     before it finishes. A projection whose store was found unavailable is
     paused: its deliveries wait for the retry without asking the store, so
     the others keep flowing. With ``projection``, only that projection's
-    deliveries; ``on_batch`` is called before each batch. Returns (how many
-    deliveries it ran, whether some are left for another drain).
+    deliveries; ``on_batch`` is called before each batch but the first, and
+    ``statuses`` (a dict) collects each delivery's status afterwards. Returns
+    (how many deliveries it ran, whether some are left for another drain).
     """
     handled = 0
-    for _ in range(max_batches):
-        if on_batch is not None:
+    for number in range(max_batches):
+        if on_batch is not None and number:
             on_batch()
         ids = list(_due(projection).order_by("event_id", "pk").values_list("pk", flat=True)[:batch_size])
         if not ids:
             return handled, False
-        statuses = deliver_batch(ids, projection=projection)
-        if not statuses:
+        batch = deliver_batch(ids, projection=projection)
+        if not batch:
             return handled, False  # another worker holds them
-        handled += len(statuses)
+        if statuses is not None:
+            statuses.update(batch)
+        handled += len(batch)
     return handled, True
 
 

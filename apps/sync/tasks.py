@@ -7,7 +7,7 @@ from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
 from . import maintenance_runs, relay, sagas
-from .models import SagaRun
+from .models import Delivery, SagaRun
 from .conf import sync_setting
 from .projectors import registry
 from .relay_flags import (
@@ -46,8 +46,8 @@ def deliver_event(sequence, projection=None):
         _drain_then_schedule()
         return
     relay_task_started([projection])
-    drain_projection(projection)
-    schedule_retry()
+    if drain_projection(projection):
+        schedule_retry()
 
 
 @shared_task(**DATABASE_RETRIES)
@@ -109,7 +109,7 @@ def resume_sagas():
 
 def drain_projection(projection):
     """Drain one projection for one batch, unless another worker is draining it, then queue
-    its next turn if anything is still due.
+    its next turn if anything is still due. True if a delivery failed (so a retry is due).
 
     One batch per task keeps a busy projection from holding a worker process while
     another projection's task waits behind it: the next turn queues behind the tasks
@@ -123,19 +123,22 @@ def drain_projection(projection):
     """
     if deliver_event.app.conf.task_always_eager:
         _drain_in_process(projection)
-        return
+        return True
     token = claim_drain(projection)
     if token is None:
         look_again_after_the_lease(projection)
-        return
+        return False
+    statuses = {}
     try:
-        handled, _more = relay.drain(projection=projection, max_batches=1, on_batch=lambda: renew_drain(projection))
+        handled, _more = relay.drain(projection=projection, max_batches=1, on_batch=lambda: renew_drain(projection),
+                                     statuses=statuses)
     finally:
         release_drain(projection, token)
     if relay.has_due(projection) and relay_task_queued(projection):
         # Nothing handled but something due: another worker (the sweeper) holds those rows;
         # look again in a moment rather than at once.
         deliver_event.apply_async((None, projection), countdown=0 if handled else IDLE_LOOK_SECONDS)
+    return Delivery.Status.FAILED in statuses.values()
 
 
 def _drain_in_process(projection):
