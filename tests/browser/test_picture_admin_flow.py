@@ -18,7 +18,8 @@ def olga(transactional_db):
     return get_user_model().objects.create_superuser("olga", "olga@example.com", "a-long-Passphrase-42")
 
 
-def test_an_operator_uploads_a_picture_in_the_admin_and_the_product_page_shows_it(operator, olga, clean_stores):
+def test_an_operator_uploads_a_picture_in_the_admin_and_the_product_page_shows_it(
+        operator, olga, clean_stores):
     lamp = ProductFactory(name="Brass lamp")
     operator.sign_in_as(olga)
     page = operator.page
@@ -41,6 +42,7 @@ def test_an_operator_uploads_a_picture_in_the_admin_and_the_product_page_shows_i
     picture = page.locator(".gallery-main").get_by_role("img", name="The brass lamp, lit")
     expect(picture).to_be_visible()
     assert image_width_shown(picture) == 400, "the large thumbnail, not the 640 px original"
-    original = page.request.get(page.locator(".gallery-main").get_attribute("href"))  # where the picture links
+    # The picture links to its original (fetched, not opened: a bare image has no page to check).
+    original = page.request.get(page.locator(".gallery-main").get_attribute("href"))
     assert original.ok and original.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(original.body())).size == (640, 480)

@@ -1,5 +1,5 @@
 """The social walk with two people on their phones: Ada finds Bob from her feed and follows
-him from his profile, Bob posts from his feed page, the post appears in Ada's feed (whose
+him from his profile, Bob posts a wide picture from his feed page, the post appears in Ada's feed (whose
 first page she had seen, and so cached, before), Ada opens it and likes it, and Bob sees
 the like."""
 import pytest
@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from apps.social import services
+from tests.browser.steps import image_width_shown, png_file
 
 User = get_user_model()
 
@@ -46,6 +47,7 @@ def test_follow_then_post_then_see_it_in_the_followers_feed_and_like_it(browse, 
 
     b.open("/social/feed/")
     b.page.get_by_label("What's new?").fill("Mended a brass lamp today: new cord, same old shade.")
+    b.page.get_by_label("Picture").set_input_files(files=[png_file("lamp.png", size=(800, 400))])
     b.follow(b.page.locator("main").get_by_role("button", name="Post", exact=True))
     expect(b.page.locator(".messages")).to_contain_text("Posted.")
     post_path = b.path
@@ -55,6 +57,8 @@ def test_follow_then_post_then_see_it_in_the_followers_feed_and_like_it(browse, 
     post = a.page.locator("article.post", has_text="Mended a brass lamp today")
     expect(post).to_have_count(1)
     expect(post.get_by_role("link", name="Bob")).to_be_visible()
+    assert image_width_shown(post.locator("img.post-image")) == 800
+    assert post.locator("img.post-image").bounding_box()["width"] < 390, "a wide picture fits the phone"
     a.follow(post.locator(f"a[href='{post_path}']"))
     assert a.path == post_path
     expect(a.page.locator("main")).to_contain_text("0 likes")
