@@ -1,4 +1,5 @@
-"""/images/<name>: the one stable address of every stored picture (product images, avatars).
+"""/images/<name>: the one stable address of every stored picture (product pictures, avatars,
+post pictures).
 
 Pages, the API and the product document keep this path, never a storage's own URL:
 Azure's containers are private, so a blob's URL carries a signature that expires
@@ -18,7 +19,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.views.decorators.http import require_safe
 
 #: Name prefix → STORAGES alias that holds it.
-SERVED_PREFIXES = {"products/": "images", "avatars/": "default"}
+SERVED_PREFIXES = {"products/": "images", "avatars/": "default", "posts/": "default"}
 PICTURE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
                  ".webp": "image/webp"}
 #: Stored names are never reused for other bytes (each upload gets a new name).

@@ -34,8 +34,19 @@
     }).catch(function () { /* aborted by a newer request, or offline */ });
   }
 
-  box.addEventListener("input", function () {
+  // Picking an option of the list is the browser's "insertReplacementText" input: search for it
+  // at once, as a person who chose a suggestion expects (typing goes on asking for suggestions).
+  function chosen(event) {
+    if (event.inputType !== "insertReplacementText") return false;
+    return Array.prototype.some.call(list.options, function (option) { return option.value === box.value; });
+  }
+
+  box.addEventListener("input", function (event) {
     clearTimeout(timer);
+    if (chosen(event) && box.form) {
+      if (box.form.requestSubmit) box.form.requestSubmit(); else box.form.submit();
+      return;
+    }
     timer = setTimeout(suggest, PAUSE_MS);
   });
 })();

@@ -74,6 +74,13 @@ class Tab:
             locator.click()
         return self._arrived(navigation.value, status)
 
+    def arrive(self, action, status=200):
+        """Do what leads to another page without a click (a key pressed, a script's submit) and
+        wait for that page, checked and photographed as follow() does."""
+        with self.page.expect_navigation() as navigation:
+            action()
+        return self._arrived(navigation.value, status)
+
     def _arrived(self, response, status):
         assert response is not None, f"no page at {self.page.url}"
         assert response.status == status, f"{self.page.url} answered {response.status}, not {status}"
