@@ -72,6 +72,10 @@ def test_an_operator_uploads_pictures_that_get_thumbnails_and_reach_the_product_
     assert large_type == "image/webp"
     assert Image.open(io.BytesIO(large)).size == (400, 267)
     assert Image.open(io.BytesIO(small)).size == (120, 80)
+    # A picture carries no Content-Security-Policy (it would only break the browser's picture
+    # viewer); the pages do.
+    assert "Content-Security-Policy" not in admin_client.get(entry["url"]).headers
+    assert "Content-Security-Policy" in admin_client.get(product.get_absolute_url()).headers
 
 
 @pytest.mark.parametrize("file, message", [
