@@ -23,6 +23,7 @@ from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
 
 from apps.stores.images import prepare_image
+from apps.sync.dispatch import batched_delivery
 
 from .attributes import save_attributes
 from .models import Category, Product, ProductImage
@@ -327,13 +328,15 @@ def seed_catalogue(count=DEFAULT_PRODUCTS, *, pictures=True, shoppers=(), progre
         chunk = wanted[start:start + CHUNK]
         with transaction.atomic():
             products = [_create_product(item, categories[item.category], number, source) for number, item in chunk]
-        for (number, _item), product in zip(chunk, products):
-            detailed = number < DOCUMENT_PARTS_LIMIT
-            if detailed:
-                seed_attributes(product, rng)
-            seed_stock(product, rng)
-            if detailed:
-                seed_reviews(product, shoppers, rng)
+        # The chunk's attributes, stock and reviews reach the index in a few batches, not one commit each.
+        with batched_delivery():
+            for (number, _item), product in zip(chunk, products):
+                detailed = number < DOCUMENT_PARTS_LIMIT
+                if detailed:
+                    seed_attributes(product, rng)
+                seed_stock(product, rng)
+                if detailed:
+                    seed_reviews(product, shoppers, rng)
         created += len(products)
         if progress:
             progress(len(products))

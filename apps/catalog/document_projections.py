@@ -33,12 +33,18 @@ def indexed_extras(index, product_id):
 
 def reindex_product(product_id):
     """Write the product's whole search entry again from its current homes (nothing if it is gone)."""
-    product = Product._base_manager.select_related("category").filter(pk=product_id).first()
-    if product is None:
-        return
-    state = State(Product.outbox_aggregate_type, str(product.pk), "saved", product.version,
-                  product.outbox_payload())
-    registry.get(PRODUCT_SEARCH_PROJECTION).apply(state)
+    reindex_products([product_id])
+
+
+def reindex_products(product_ids):
+    """Write these products' whole search entries again from their current homes, in one write
+    to the index (one commit for a batch of reviews or stock counts); the gone ones are skipped."""
+    products = (Product._base_manager.select_related("category").prefetch_related("images")
+                .filter(pk__in=[int(i) for i in product_ids]))
+    states = [State(Product.outbox_aggregate_type, str(product.pk), "saved", product.version,
+                    product.outbox_payload()) for product in products]
+    if states:
+        registry.get(PRODUCT_SEARCH_PROJECTION).apply_batch(states)
 
 
 class ReviewDocumentHome(DocumentHomeProjector):
@@ -85,8 +91,7 @@ class ProductReindexer(Projector):
     def apply_batch(self, events):
         for event in events:
             self.check_home_reached(event)
-        for product_id in dict.fromkeys(self.product_of(event) for event in events):
-            reindex_product(product_id)
+        reindex_products(list(dict.fromkeys(self.product_of(event) for event in events)))
 
     def check_home_reached(self, event):
         if isinstance(event, State):
