@@ -24,6 +24,8 @@ SEARCH_PARAMETERS = [
     OpenApiParameter("category", str, description="A category's slug."),
     OpenApiParameter("price_min", float, description="Lowest price, included."),
     OpenApiParameter("price_max", float, description="Highest price, included."),
+    OpenApiParameter("in_stock", bool, description="true: only products in stock; false: only those out of stock."),
+    OpenApiParameter("rating_min", float, description="Lowest average rating, 1 to 5 (4: four stars and up)."),
     OpenApiParameter("sort", str, enum=SearchQuerySerializer().fields["sort"].choices),
 ]
 
@@ -51,9 +53,11 @@ class ProductViewSet(VersionedWritesMixin, viewsets.ModelViewSet):
     Each product answers an ``ETag``; send it back in ``If-Match`` with PUT,
     PATCH or DELETE to get a 412 instead of overwriting someone else's change.
 
-    The list takes ``?q=&category=&price_min=&price_max=&sort=`` and answers the
-    category facet beside the page. A product read by id or slug comes from the
-    cache (Redis, JSON) until its next change.
+    The list takes ``?q=&category=&price_min=&price_max=&in_stock=&rating_min=&sort=``
+    and answers the facets (category, in_stock, rating_min) beside the page; its
+    ``X-Read-Source`` header says which source answered: ``projection`` (the search
+    index) or ``home`` (SQL, and the document store for rating and stock). A product
+    read by id or slug comes from the cache (Redis, JSON) until its next change.
     """
 
     serializer_class = ProductSerializer
@@ -90,9 +94,17 @@ class ProductViewSet(VersionedWritesMixin, viewsets.ModelViewSet):
             source=self.read_source(services.SEARCH_PROJECTION),
             category=choices.get("category"), price_min=choices.get("price_min"),
             price_max=choices.get("price_max"), sort=choices["sort"],
+            in_stock=choices.get("in_stock"), rating_min=choices.get("rating_min"),
         )
         self.paginator.facets = lambda: services.facet_counts(products)
+        self.answered_by = services.answered_by(products)
         return products
+
+    def list(self, request, *args, **kwargs):
+        """A page of the search, saying which source answered it."""
+        response = super().list(request, *args, **kwargs)
+        response[services.READ_SOURCE_HEADER] = self.answered_by
+        return response
 
     def cached_product_id(self, request):
         """The id of the product this request reads from the cache, or None (staff read SQL: drafts too)."""

@@ -5,9 +5,12 @@ catalogue for benchmarks the same way.
 Safe to run again: products are known by SKU and shoppers by username, and only the missing
 ones are made. Everything is drawn from a seeded random generator, so two runs make the same shop.
 
-Hook points for the parts of a product whose home is the document store (attributes and
-specs, stock, reviews): seed_attributes(), seed_stock() and seed_reviews() below are called
-for every new product once it is committed; each is a no-op until its part exists.
+The parts of a product whose home is the document store go through the real services, so
+they reach the outbox and the search index as an operator's or a shopper's would: attributes
+per the category's schema (ATTRIBUTE_SCHEMAS), stock (some products sold out) and a few
+reviews by the demo's shoppers (some products have none). Those writes cost an event each,
+so in a large catalogue only the first DOCUMENT_PARTS_LIMIT products get attributes and
+reviews; every product gets its stock, which the "in stock" facet needs.
 """
 import io
 import random
@@ -20,10 +23,14 @@ from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
 
 from apps.stores.images import prepare_image
+from apps.sync.dispatch import batched_delivery
 
+from .attributes import save_attributes
 from .models import Category, Product, ProductImage
 from .pictures import THUMBNAIL_SIZES
+from .reviews import Review
 from .services import unique_slug
+from .stock import set_quantity
 
 DEFAULT_PRODUCTS, DEFAULT_SHOPPERS = 200, 50
 #: Products written (and their events committed) per transaction.
@@ -34,6 +41,11 @@ DRAWN_PICTURES_LIMIT = 1000
 POOL_PER_CATEGORY = 8
 PICTURE_SIZE = 640
 SEED = 14
+#: Products below this number get attributes and reviews; beyond it (benchmarks) only their stock.
+DOCUMENT_PARTS_LIMIT = 1000
+#: One product in SOLD_OUT_ONE_IN has no stock left; one in NO_REVIEWS_ONE_IN has no reviews yet.
+SOLD_OUT_ONE_IN, NO_REVIEWS_ONE_IN = 8, 5
+MAX_REVIEWS = 5
 
 #: Hand-written products, the first of the demo (the rest are generated from the words below).
 CATALOGUE = {
@@ -134,6 +146,75 @@ BIOS = ["Cooks on Sundays, reads on trains.", "Collects notebooks and uses none 
         "Walks the coast path every spring.", "Builds things out of wood and cardboard.", ""]
 
 
+def _schema(**properties):
+    """An attribute schema as apps.catalog.attributes allows: an object of plain-typed properties.
+    ``examples`` (a JSON Schema keyword) holds the words the demo picks string values from."""
+    return {"type": "object", "properties": properties, "required": [next(iter(properties))]}
+
+
+def _choice(title, *values):
+    return {"type": "string", "title": title, "enum": list(values)}
+
+
+#: Each demo category's attribute schema (JSON Schema, checked by apps.catalog.attributes.check_schema).
+ATTRIBUTE_SCHEMAS = {
+    "Home & Kitchen": _schema(
+        material=_choice("Material", "Stoneware", "Cast iron", "Oak", "Linen", "Glass", "Brass", "Wool"),
+        colour=_choice("Colour", "Oat", "Sage", "Charcoal", "Natural", "White"),
+        dishwasher_safe={"type": "boolean", "title": "Dishwasher safe"},
+        weight_kg={"type": "number", "title": "Weight (kg)", "minimum": 0.1, "maximum": 5},
+    ),
+    "Books": _schema(
+        format=_choice("Format", "Hardback", "Paperback", "E-book"),
+        author={"type": "string", "title": "Author", "maxLength": 80,
+                "examples": ["Ada Lindqvist", "Omar Haddad", "Mei Tanaka", "Rosa Ferreira", "Jon Okafor"]},
+        pages={"type": "integer", "title": "Pages", "minimum": 48, "maximum": 900},
+        language=_choice("Language", "English", "French", "German", "Spanish"),
+    ),
+    "Outdoors": _schema(
+        season=_choice("Season", "Summer", "Three-season", "Four-season"),
+        weight_g={"type": "integer", "title": "Weight (g)", "minimum": 40, "maximum": 3000},
+        waterproof={"type": "boolean", "title": "Waterproof"},
+    ),
+    "Electronics": _schema(
+        colour=_choice("Colour", "Black", "White", "Graphite", "Blue"),
+        battery_hours={"type": "integer", "title": "Battery (hours)", "minimum": 2, "maximum": 60},
+        wireless={"type": "boolean", "title": "Wireless"},
+        warranty_years={"type": "integer", "title": "Warranty (years)", "minimum": 1, "maximum": 3},
+    ),
+    "Toys & Games": _schema(
+        min_age={"type": "integer", "title": "From age", "minimum": 3, "maximum": 14},
+        players=_choice("Players", "1", "1 to 2", "2 to 4", "2 to 6"),
+        material=_choice("Material", "Beech", "Cardboard", "Ripstop nylon", "Recycled plastic"),
+    ),
+    "Garden": _schema(
+        material=_choice("Material", "Copper", "Larch", "Steel", "Terracotta"),
+        frost_proof={"type": "boolean", "title": "Frost proof"},
+        capacity_l={"type": "number", "title": "Capacity (litres)", "minimum": 0.5, "maximum": 60},
+    ),
+    "Stationery": _schema(
+        colour=_choice("Colour", "Black", "Navy", "Forest green", "Burgundy"),
+        paper_gsm={"type": "integer", "title": "Paper (g/m²)", "minimum": 70, "maximum": 160},
+        refillable={"type": "boolean", "title": "Refillable"},
+    ),
+    "Clothing": _schema(
+        size=_choice("Size", "XS", "S", "M", "L", "XL"),
+        material=_choice("Material", "Merino", "Cotton", "Linen", "Canvas"),
+        colour=_choice("Colour", "Charcoal", "Navy", "Rust", "Oat"),
+    ),
+}
+#: What the demo's shoppers write, by the stars they give.
+REVIEW_TEXTS = {
+    1: ["Broke within a week, sadly.", "Not as described."],
+    2: ["Does the job, but feels cheap.", "Smaller than I expected."],
+    3: ["Fine for the price.", "Good, with a few rough edges."],
+    4: ["Well made and arrived quickly.", "Very happy with it; would buy again.", ""],
+    5: ["Exactly what I wanted. Lovely quality.", "A gift that went down very well.", "Perfect.", ""],
+}
+#: How often each number of stars is given (shoppers are kind, mostly).
+STAR_WEIGHTS = {1: 1, 2: 1, 3: 3, 4: 6, 5: 6}
+
+
 @dataclass
 class DemoProduct:
     sku: str
@@ -231,7 +312,11 @@ def seed_catalogue(count=DEFAULT_PRODUCTS, *, pictures=True, shoppers=(), progre
     ``progress(n)`` is told as products are done (those of an earlier run first)."""
     categories = {}
     for name in CATALOGUE:
-        categories[name], _ = Category.objects.get_or_create(slug=slugify(name), defaults={"name": name})
+        categories[name], _ = Category.objects.get_or_create(
+            slug=slugify(name), defaults={"name": name, "attribute_schema": ATTRIBUTE_SCHEMAS[name]})
+        if not categories[name].attribute_schema:  # a category made before the demo had schemas
+            categories[name].attribute_schema = ATTRIBUTE_SCHEMAS[name]
+            categories[name].save(update_fields=["attribute_schema"])
     existing = set(Product.objects.values_list("sku", flat=True))
     source = PictureSource(count) if pictures else None
     rng = random.Random(SEED + 1)
@@ -243,10 +328,15 @@ def seed_catalogue(count=DEFAULT_PRODUCTS, *, pictures=True, shoppers=(), progre
         chunk = wanted[start:start + CHUNK]
         with transaction.atomic():
             products = [_create_product(item, categories[item.category], number, source) for number, item in chunk]
-        for product in products:
-            seed_attributes(product, rng)
-            seed_stock(product, rng)
-            seed_reviews(product, shoppers, rng)
+        # The chunk's attributes, stock and reviews reach the index in a few batches, not one commit each.
+        with batched_delivery():
+            for (number, _item), product in zip(chunk, products):
+                detailed = number < DOCUMENT_PARTS_LIMIT
+                if detailed:
+                    seed_attributes(product, rng)
+                seed_stock(product, rng)
+                if detailed:
+                    seed_reviews(product, shoppers, rng)
         created += len(products)
         if progress:
             progress(len(products))
@@ -287,18 +377,46 @@ def seed_shoppers(count=DEFAULT_SHOPPERS):
     return list(User.objects.filter(username__in=usernames).order_by("username"))
 
 
-# Hook points: the parts of a product whose home is the document store. Each is called once
-# per new product, after its SQL row and pictures are committed, with the demo's random
-# generator (so the shop is the same on every run).
+# The parts of a product whose home is the document store, written through the real services
+# once its SQL row and pictures are committed, with the demo's random generator (so the shop is
+# the same on every run).
+
+
+def demo_attributes(schema, rng):
+    """Attribute values that fit ``schema`` (as ATTRIBUTE_SCHEMAS writes them): an enum's or
+    the examples' words, a number within its bounds, yes or no."""
+    values = {}
+    for name, spec in schema.get("properties", {}).items():
+        kind = spec["type"]
+        if "enum" in spec or "examples" in spec:
+            values[name] = rng.choice(spec.get("enum") or spec["examples"])
+        elif kind == "integer":
+            values[name] = rng.randint(spec.get("minimum", 0), spec.get("maximum", 100))
+        elif kind == "number":
+            values[name] = round(rng.uniform(spec.get("minimum", 0), spec.get("maximum", 100)), 1)
+        elif kind == "boolean":
+            values[name] = rng.random() < 0.5
+    return values
 
 
 def seed_attributes(product, rng):
-    """Attributes and specs for the product document, per the category's schema (point 3)."""
+    """Attributes and specs for the product document, per the category's schema."""
+    schema = product.category.attribute_schema
+    if schema:
+        save_attributes(product, demo_attributes(schema, rng))
 
 
 def seed_stock(product, rng):
-    """The product's stock in the document store (point 3)."""
+    """The product's stock in the document store: one product in SOLD_OUT_ONE_IN is sold out."""
+    set_quantity(product, 0 if rng.randrange(SOLD_OUT_ONE_IN) == 0 else rng.randint(1, 120))
 
 
 def seed_reviews(product, shoppers, rng):
-    """A few reviews of the product by the demo's shoppers (point 3)."""
+    """One to MAX_REVIEWS reviews of the product by the demo's shoppers (none for one product in
+    NO_REVIEWS_ONE_IN), 1 to 5 stars."""
+    if not shoppers or rng.randrange(NO_REVIEWS_ONE_IN) == 0:
+        return
+    stars = list(STAR_WEIGHTS)
+    for author in rng.sample(list(shoppers), min(len(shoppers), rng.randint(1, MAX_REVIEWS))):
+        rating = rng.choices(stars, weights=list(STAR_WEIGHTS.values()))[0]
+        Review.objects.create(product=product, author=author, rating=rating, text=rng.choice(REVIEW_TEXTS[rating]))

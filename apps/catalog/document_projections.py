@@ -3,14 +3,12 @@
 A product's entry in the search index is one document: the core fields from
 SQL, merged with the rating and review count from its reviews and the "in
 stock" flag from its stock. Whichever changes, the whole entry is written
-again from the current state of all three (search_extras() here, used by the
+again from the current state of all three (search_extras.py, used by the
 product search projector too, for a whole batch of products at once), so a review never overwrites the core fields
 and a product edit never loses the rating. Reconciling ``catalog.product.search``
 therefore compares rating and stock as well; the two projectors below that
 re-index a product keep nothing of their own to compare.
 """
-from collections import defaultdict
-
 from apps.stores import stores
 from apps.stores.documents import declare_container
 from apps.stores.exceptions import NotFound
@@ -20,36 +18,9 @@ from apps.sync.projectors import VERSION_FIELD, DocumentHomeProjector, Projector
 
 from . import reviews, stock
 from .models import Product
+from .search_extras import EXTRA_FIELDS
 
 PRODUCT_SEARCH_PROJECTION = "catalog.product.search"
-EXTRA_FIELDS = ("rating", "review_count", "in_stock")
-# Product ids per query of the reviews and stock containers (each id is a query parameter).
-EXTRAS_CHUNK = 100
-
-
-def search_extras(product_ids):
-    """{product id: the fields of its search entry whose homes are documents}, read for
-    all the products at once: one query per container for each EXTRAS_CHUNK of them
-    (within the product's partition when there is only one)."""
-    ids = [str(i) for i in dict.fromkeys(product_ids)]
-    ratings, quantities = defaultdict(list), {}
-    documents = stores["documents"]
-    for start in range(0, len(ids), EXTRAS_CHUNK):
-        chunk = ids[start:start + EXTRAS_CHUNK]
-        where = {"product__in": chunk} if len(chunk) > 1 else None
-        partition = chunk[0] if len(chunk) == 1 else None
-        for review in documents.scan(reviews.CONTAINER, where, partition_key=partition):
-            ratings[review["product"]].append(review["rating"])
-        for held in documents.scan(stock.CONTAINER, where, partition_key=partition):
-            quantities[held["product"]] = held["quantity"]
-    return {
-        product_id: {
-            **({"rating": reviews.average(ratings[product_id])} if ratings[product_id] else {}),
-            "review_count": len(ratings[product_id]),
-            "in_stock": quantities.get(product_id, 0) > 0,
-        }
-        for product_id in ids
-    }
 
 
 def indexed_extras(index, product_id):
@@ -62,12 +33,18 @@ def indexed_extras(index, product_id):
 
 def reindex_product(product_id):
     """Write the product's whole search entry again from its current homes (nothing if it is gone)."""
-    product = Product._base_manager.select_related("category").filter(pk=product_id).first()
-    if product is None:
-        return
-    state = State(Product.outbox_aggregate_type, str(product.pk), "saved", product.version,
-                  product.outbox_payload())
-    registry.get(PRODUCT_SEARCH_PROJECTION).apply(state)
+    reindex_products([product_id])
+
+
+def reindex_products(product_ids):
+    """Write these products' whole search entries again from their current homes, in one write
+    to the index (one commit for a batch of reviews or stock counts); the gone ones are skipped."""
+    products = (Product._base_manager.select_related("category").prefetch_related("images")
+                .filter(pk__in=[int(i) for i in product_ids]))
+    states = [State(Product.outbox_aggregate_type, str(product.pk), "saved", product.version,
+                    product.outbox_payload()) for product in products]
+    if states:
+        registry.get(PRODUCT_SEARCH_PROJECTION).apply_batch(states)
 
 
 class ReviewDocumentHome(DocumentHomeProjector):
@@ -114,8 +91,7 @@ class ProductReindexer(Projector):
     def apply_batch(self, events):
         for event in events:
             self.check_home_reached(event)
-        for product_id in dict.fromkeys(self.product_of(event) for event in events):
-            reindex_product(product_id)
+        reindex_products(list(dict.fromkeys(self.product_of(event) for event in events)))
 
     def check_home_reached(self, event):
         if isinstance(event, State):

@@ -4,9 +4,10 @@ from apps.sync.homes import SQLHome
 from apps.sync.projectors import VERSION_FIELD, CacheProjector, DocumentProjector, SearchIndexProjector
 
 from . import caching
-from .document_projections import indexed_extras, search_extras
+from .document_projections import indexed_extras
 from .models import Product
 from .pictures import document_entry
+from .search_extras import search_extras
 
 
 class ProductDocumentProjector(DocumentProjector):

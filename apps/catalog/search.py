@@ -8,14 +8,18 @@ asks the index for that page only, then loads the products from their home (SQL)
 in the index's order, through the home's own filters, so a lagging index never
 shows a product the home hides now (a draft, a deleted product).
 """
-from django.db.models import Q
+from django.db.models import Case, Q, When
 
 from apps.stores import stores
 from apps.stores.query import Q as StoreQ
 
-SORTS = {"relevance": (), "price": ("price",), "-price": ("-price",), "newest": ("-created_at",)}
+from .search_extras import is_extra_lookup, matches, search_extras
+
+# Rating sorts the best rated first; unrated products come last, as the index keeps missing values last.
+SORTS = {"relevance": (), "price": ("price",), "-price": ("-price",), "newest": ("-created_at",),
+         "rating": ("-rating",)}
 HOME_SORTS = {"relevance": ("name",), "price": ("price", "name"), "-price": ("-price", "name"),
-              "newest": ("-created_at", "name")}
+              "newest": ("-created_at", "name"), "rating": ("name",)}
 
 
 class ProductSearch:
@@ -40,7 +44,7 @@ class ProductSearch:
         return self._clone(text=(text or "").strip())
 
     def filter(self, **lookups):
-        """Narrow by indexed fields: ``category="books"``, ``price__gte=10``..."""
+        """Narrow by indexed fields: ``category="books"``, ``price__gte=10``, ``in_stock=True``, ``rating__gte=4``..."""
         return self._clone(lookups={**self.lookups, **lookups})
 
     def facets(self, *names):
@@ -48,7 +52,7 @@ class ProductSearch:
         return self._clone(facet_names=names)
 
     def order_by(self, sort):
-        """relevance, price, -price or newest."""
+        """relevance, price, -price, newest or rating (best rated first)."""
         if sort not in SORTS:
             raise ValueError(f"Sort by one of {', '.join(SORTS)}.")
         return self._clone(sort=sort)
@@ -116,17 +120,38 @@ class ProductSearch:
 
     # -- the home answers instead (strong reads, a lagging index) ---------------
     def from_home(self):
-        """The same search answered by SQL: every word in the name, description,
-        SKU or category name; the same filters and sort."""
+        """The same search answered by the homes: every word in the name, description,
+        SKU or category name, the same filters and sort, from SQL; the rating and stock,
+        when a filter or the sort needs them, from their homes in the document store."""
         products = self.home_products()
         for word in self.text.split()[:20]:
             products = products.filter(
                 Q(name__icontains=word) | Q(description__icontains=word) | Q(sku__iexact=word)
                 | Q(category__name__icontains=word)
             )
+        extra_lookups = {name: value for name, value in self.lookups.items() if is_extra_lookup(name)}
         home_lookups = {("category__slug" + name[len("category"):] if name.startswith("category") else name): value
-                        for name, value in self.lookups.items()}
-        return products.filter(**home_lookups).order_by(*HOME_SORTS[self.sort])
+                        for name, value in self.lookups.items() if name not in extra_lookups}
+        products = products.filter(**home_lookups).order_by(*HOME_SORTS[self.sort])
+        if extra_lookups or self.sort == "rating":
+            products = narrowed_by_documents(products, extra_lookups, by_rating=self.sort == "rating")
+        return products
+
+
+def narrowed_by_documents(products, lookups, *, by_rating=False):
+    """``products`` (a queryset, in its order) kept where their rating and stock, read from
+    the document store, pass ``lookups``; with ``by_rating``, best rated first (unrated
+    last, ties in the queryset's order). Reads every candidate's reviews and stock: the
+    cost of a strong read, which only signed-in clients may ask for."""
+    ids = [str(pk) for pk in products.values_list("pk", flat=True)]
+    extras = search_extras(ids)
+    kept = [pk for pk in ids if matches(extras[pk], lookups)]
+    if by_rating:
+        kept.sort(key=lambda pk: -extras[pk].get("rating", 0))  # stable: ties keep the name order
+    narrowed = products.filter(pk__in=kept)
+    if not by_rating or not kept:
+        return narrowed
+    return narrowed.order_by(Case(*(When(pk=pk, then=position) for position, pk in enumerate(kept))))
 
 
 class SearchDescriptor:

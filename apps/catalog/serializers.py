@@ -41,13 +41,16 @@ PRICE = {"max_digits": 10, "decimal_places": 2, "min_value": 0, "required": Fals
 
 
 class SearchQuerySerializer(serializers.Serializer):
-    """GET /api/products/ parameters: words, a category, a price range (both ends included), a sort."""
+    """GET /api/products/ parameters: words, a category, a price range (both ends included), in stock
+    (true or false), a lowest average rating (1 to 5), a sort."""
 
     q = serializers.CharField(max_length=MAX_SEARCH_TEXT, required=False, allow_blank=True, trim_whitespace=True)
     category = serializers.SlugField(max_length=100, required=False)
     price_min = serializers.DecimalField(**PRICE)
     price_max = serializers.DecimalField(**PRICE)
     sort = serializers.ChoiceField(choices=[value for value, _ in SORT_CHOICES], required=False, default="relevance")
+    in_stock = serializers.BooleanField(allow_null=True, default=None)
+    rating_min = serializers.DecimalField(max_digits=2, decimal_places=1, min_value=1, max_value=5, required=False)
 
     def validate_q(self, value):
         return clean_search_text(value)

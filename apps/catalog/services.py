@@ -11,23 +11,28 @@ from django.utils.text import slugify
 from apps.sync.exceptions import RecordGone
 
 from .models import Product
+from .search_extras import RATING_STEPS
 
 
 
 SEARCH_PROJECTION = "catalog.product.search"
+#: The response header saying which source answered a search: "projection" (the index) or "home" (SQL).
+READ_SOURCE_HEADER = "X-Read-Source"
 PRICE_RANGES = {
     "under-25": (None, 25), "25-50": (25, 50), "50-100": (50, 100), "100-up": (100, None),
 }
+SEARCH_FACETS = ("category", "in_stock", "rating")
 
 
 def search_products(text, *, per_page=20, active_only=True, source="projection", category=None, price=None,
-                    sort="relevance", price_min=None, price_max=None):
+                    sort="relevance", price_min=None, price_max=None, in_stock=None, rating_min=None):
     """Products for the catalogue pages and GET /api/products/: the index's matches for
     ``text`` (and a category, a price range named in PRICE_RANGES or given by
-    ``price_min``/``price_max``, both included, a sort), or with no text and no filter the
-    active products from SQL by name. ``source="home"`` answers from SQL instead of the
-    index (strong reads, or a projection that lags)."""
-    search = Product.search.query(text).paged_by(per_page).order_by(sort).facets("category")
+    ``price_min``/``price_max``, both included, in stock or not, an average rating of at
+    least ``rating_min``, a sort), or with no text and no filter the active products from
+    SQL by name. ``source="home"`` answers from the homes instead of the index (strong
+    reads, or a projection that lags); answered_by() tells which did."""
+    search = Product.search.query(text).paged_by(per_page).order_by(sort).facets(*SEARCH_FACETS)
     if not active_only:
         search = search.including_drafts()
     if category:
@@ -41,18 +46,37 @@ def search_products(text, *, per_page=20, active_only=True, source="projection",
         search = search.filter(price__gte=float(price_min))
     if price_max is not None:
         search = search.filter(price__lte=float(price_max))
+    if in_stock is not None:
+        search = search.filter(in_stock=bool(in_stock))
+    if rating_min is not None:
+        search = search.filter(rating__gte=float(rating_min))
     if source == "home" or not (search.text or search.lookups or sort != "relevance"):
         return search.from_home()
     return search
 
 
+def answered_by(products):
+    """Which source answered search_products(): "projection" (the search index) or "home"."""
+    return "projection" if hasattr(products, "facet_counts") else "home"
+
+
 def facet_counts(products):
-    """{"category": [{"value": slug, "count": n}, ...]} for what search_products returned:
-    the index's facets, or the same counted in SQL when the home answered."""
-    if hasattr(products, "facet_counts"):
-        return products.facet_counts()
-    counted = products.order_by().values("category__slug").annotate(count=Count("pk")).order_by("-count", "category__slug")
-    return {"category": [{"value": row["category__slug"], "count": row["count"]} for row in counted]}
+    """The facets of what search_products returned, as pages and the API show them:
+    {"category": [{"value": slug, "count": n}, ...], "in_stock": [{"value": True, "count": n}, ...],
+    "rating_min": [{"value": 4, "count": n}, ...]} (rating_min: how many have 4 stars and up, and so on).
+    When the home answered, the categories are counted in SQL and the rest is not counted."""
+    if not hasattr(products, "facet_counts"):
+        counted = (products.order_by().values("category__slug").annotate(count=Count("pk"))
+                   .order_by("-count", "category__slug"))
+        return {"category": [{"value": row["category__slug"], "count": row["count"]} for row in counted]}
+    facets = products.facet_counts()
+    ratings = facets.get("rating", [])
+    return {
+        "category": facets.get("category", []),
+        "in_stock": facets.get("in_stock", []),
+        "rating_min": [{"value": step, "count": sum(f["count"] for f in ratings if f["value"] >= step)}
+                       for step in RATING_STEPS],
+    }
 
 
 def paginate(object_list, page_number, per_page=20):

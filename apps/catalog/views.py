@@ -16,7 +16,7 @@ PER_PAGE = 12
 
 
 def product_list(request, category_slug=None):
-    """The catalogue: search with facets (category, price), sort and paging; a category's page."""
+    """The catalogue: search with facets (category, price, in stock, rating), sort and paging; a category's page."""
     category = get_object_or_404(Category, slug=category_slug) if category_slug else None
     form = SearchForm(request.GET or None)
     try:
@@ -34,18 +34,26 @@ def product_list(request, category_slug=None):
             choices.get("q", ""), per_page=PER_PAGE, source=source,
             category=category.slug if category else choices.get("category") or None,
             price=choices.get("price") or None, sort=choices.get("sort") or "relevance",
+            in_stock=choices.get("in_stock"), rating_min=choices.get("rating"),
         )
     page = services.paginate(products, request.GET.get("page"), PER_PAGE)
     prefetch_related_objects(page.object_list, "images")  # each tile's picture, in one query
     consistency.remember_seen(request, Product.outbox_aggregate_type, [(p.pk, p.version) for p in page])
-    facets = products.facet_counts() if hasattr(products, "facet_counts") else {}
+    answered_by = services.answered_by(products)
+    # Counts come with the index's answer; SQL's plain listing shows the filters without them.
+    facets = services.facet_counts(products) if answered_by == "projection" else {}
     names = dict(Category.objects.values_list("slug", "name"))
     category_counts = [(f["value"], names.get(f["value"], f["value"]), f["count"]) for f in facets.get("category", [])]
-    return render(request, "catalog/product_list.html", {
+    in_stock_count = sum(f["count"] for f in facets.get("in_stock", []) if f["value"] is True)
+    response = render(request, "catalog/product_list.html", {
         "form": form if form.is_bound else SearchForm(), "query": choices.get("q", ""), "page_obj": page,
-        "category": category, "category_counts": category_counts, "answered_by": source,
+        "category": category, "category_counts": category_counts, "answered_by": answered_by,
         "categories": Category.objects.all() if category is None and not category_counts else (),
+        "in_stock_count": in_stock_count if facets else None,
+        "rating_counts": [(f["value"], f["count"]) for f in facets.get("rating_min", []) if f["count"]],
     })
+    response[services.READ_SOURCE_HEADER] = answered_by
+    return response
 
 
 def product_detail(request, slug):

@@ -1,5 +1,6 @@
 """seed_demo: the demo shop's products (8 categories, pictures drawn with Pillow, no network),
-its shoppers, a progress bar on stderr, safe to run again, and quick enough for `make run`."""
+their attributes, stock and reviews in the document store, its shoppers, a progress bar on
+stderr, safe to run again, and quick enough for `make run`."""
 import io
 import time
 
@@ -10,7 +11,10 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 
 from apps.catalog import demo
+from apps.catalog.attributes import check_schema, validate_attributes
 from apps.catalog.models import Category, Product, ProductImage
+from apps.catalog.reviews import RATINGS
+from tests.catalog.document_records import deliver_pending, search_entry
 from tests.pictures import remove_all, stored_names
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -51,6 +55,58 @@ def test_seed_demo_makes_products_with_pictures_in_every_category_and_shoppers(c
     assert [image["small"] for image in document["images"]] == [p["small"] for p in generated.pictures()]
     shoppers = get_user_model().objects.filter(username__startswith="shopper")
     assert shoppers.count() == 5 and not any(user.has_usable_password() for user in shoppers)
+
+
+def test_seed_demo_gives_products_attributes_stock_and_reviews_through_the_real_services(clean_stores):
+    call_command("seed_demo", products=40, shoppers=6, verbosity=0)
+    deliver_pending()  # the services profile runs no worker beside the tests
+
+    shoppers = {str(pk) for pk in get_user_model().objects.filter(username__startswith="shopper").values_list(
+        "pk", flat=True)}
+    products = list(Product.objects.select_related("category").order_by("sku"))
+    for category in Category.objects.all():
+        check_schema(category.attribute_schema)
+        assert category.attribute_schema["properties"], f"{category} declares attributes"
+    quantities, review_counts = [], []
+    for product in products:
+        attributes = product.attributes
+        assert attributes and validate_attributes(product.category.attribute_schema, attributes) == attributes
+        quantities.append(product.stock.quantity)
+        reviews = list(product.reviews)
+        review_counts.append(len(reviews))
+        assert all(r.rating in RATINGS and r.author_id in shoppers for r in reviews)
+        assert len({r.author_id for r in reviews}) == len(reviews) <= demo.MAX_REVIEWS
+        entry = search_entry(clean_stores, product)
+        assert (entry["in_stock"], entry["review_count"], entry.get("rating")) == (
+            product.in_stock, len(reviews), product.rating)
+    assert 0 in quantities and any(quantities), "some products are sold out, most are not"
+    assert 0 in review_counts and any(review_counts), "some products have no reviews yet"
+    assert len({r.rating for p in products for r in p.reviews}) >= 3, "a spread of stars"
+
+
+def test_a_large_catalogue_gives_only_the_first_products_attributes_and_reviews(clean_stores, monkeypatch):
+    monkeypatch.setattr(demo, "DOCUMENT_PARTS_LIMIT", 2)
+    monkeypatch.setattr(demo, "NO_REVIEWS_ONE_IN", 10**9)  # so the first two surely have reviews
+
+    call_command("seed_demo", products=4, shoppers=3, pictures=False, verbosity=0)
+    deliver_pending()
+
+    products = list(Product.objects.select_related("category").order_by("sku"))
+    assert [bool(p.attributes) for p in products] == [True, True, False, False]
+    assert [p.review_count > 0 for p in products] == [True, True, False, False]
+    assert all(p.stock is not None for p in products), "every product keeps its stock"
+
+
+def test_the_demo_attributes_fit_every_demo_schema():
+    import random
+
+    rng = random.Random(1)
+    for name, schema in demo.ATTRIBUTE_SCHEMAS.items():
+        check_schema(schema)
+        for _ in range(20):
+            attributes = demo.demo_attributes(schema, rng)
+            assert set(attributes) == set(schema["properties"]), name
+            assert validate_attributes(schema, attributes) == attributes
 
 
 def test_seed_demo_again_adds_only_what_is_missing(clean_stores):
@@ -119,3 +175,5 @@ def test_the_default_demo_is_made_in_under_a_minute(clean_stores):
     assert time.monotonic() - started < 60
     assert Product.objects.count() == 200 and ProductImage.objects.count() == 400
     assert get_user_model().objects.filter(username__startswith="shopper").count() == 50
+    assert clean_stores["documents"].count("stock") == 200
+    assert clean_stores["documents"].count("reviews") > 200, "a few reviews per product"

@@ -12,12 +12,16 @@ from apps.catalog.models import Product
 
 
 class Command(BaseCommand):
-    help = ("Load the demo shop: products with pictures drawn here, in 8 categories, and shoppers "
-            "(safe to run again: what exists is left as it is).")
+    help = ("Load the demo shop: products with pictures drawn here, attributes, stock and reviews, in 8 "
+            "categories, and shoppers (safe to run again: what exists is left as it is). In a large catalogue "
+            f"only the first {demo.DOCUMENT_PARTS_LIMIT:,} products get attributes and reviews; every product "
+            "gets its stock.")
 
     def add_arguments(self, parser):
         parser.add_argument("--products", type=int, default=demo.DEFAULT_PRODUCTS,
-                            help=f"How many products (default {demo.DEFAULT_PRODUCTS}; e.g. 100000 for benchmarks).")
+                            help=f"How many products (default {demo.DEFAULT_PRODUCTS}; e.g. 100000 for benchmarks: "
+                                 f"past the first {demo.DOCUMENT_PARTS_LIMIT:,}, no attributes or reviews, so it "
+                                 "stays quick).")
         parser.add_argument("--shoppers", type=int, default=demo.DEFAULT_SHOPPERS,
                             help=f"How many shopper accounts (default {demo.DEFAULT_SHOPPERS}).")
         parser.add_argument("--no-pictures", dest="pictures", action="store_false",
