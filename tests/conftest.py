@@ -49,6 +49,11 @@ def local_services():
         if in_ci():
             pytest.fail(message)
         pytest.skip(message)
+    # As `manage.py stores init` does for a site: Azurite starts empty, and no test may
+    # depend on another having made the blob containers first.
+    from apps.stores.management.commands.stores import blob_containers
+
+    list(blob_containers())
     return SERVICES
 
 
