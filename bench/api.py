@@ -39,7 +39,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -153,15 +152,7 @@ def start_gunicorn(workers, baseline_file):
 
 
 def stop_gunicorn(server):
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(server.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        server.wait(timeout=10)
+    harness.stop_process_group(server)
 
 
 # -- the load -----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ the commit, and the spread of a figure over repeated runs. Also starts the local
 stand-ins a benchmark needs, by pid, as `make test` does."""
 import os
 import platform
+import signal
 import socket
 import statistics
 import subprocess
@@ -64,6 +65,20 @@ def spread(values):
     """min, median and max of a figure over repeated runs."""
     values = sorted(values)
     return {"runs": len(values), "min": values[0], "median": statistics.median(values), "max": values[-1]}
+
+
+def stop_process_group(process):
+    """Stop a server started in a session of its own (a worker, gunicorn) and its children,
+    whatever they were doing: SIGTERM, then SIGKILL after 30 s."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=10)
 
 
 def port_open(port):

@@ -36,7 +36,6 @@ and the index itself), which the projections' figures are read against:
 import argparse
 import os
 import random
-import signal
 import subprocess
 import sys
 import tempfile
@@ -96,15 +95,7 @@ def start_worker(log_dir, concurrency=2):
 
 def stop_worker(worker):
     """Stop the worker and its pool processes, whatever they were doing."""
-    try:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=30)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(worker.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        worker.wait(timeout=10)
+    harness.stop_process_group(worker)
 
 
 def wait_for_worker(timeout=60):

@@ -68,3 +68,20 @@ def with_image_origin(policy, origin):
     """A copy of a django-csp policy whose img-src also allows ``origin``."""
     directives = policy["DIRECTIVES"]
     return {**policy, "DIRECTIVES": {**directives, "img-src": [*directives["img-src"], origin]}}
+
+
+def azure_blob_storages(env, connection_string, staticfiles):
+    """STORAGES for Azure Blob Storage (Azurite in services): uploads in the private ``media``
+    container, product pictures and their thumbnails in ``images``; file URLs are signed
+    read-only links that expire after AZURE_STORAGE_URL_SECONDS."""
+    url_seconds = env.int("AZURE_STORAGE_URL_SECONDS", default=3600)
+
+    def container(variable, default):
+        return {
+            "BACKEND": "storages.backends.azure_storage.AzureStorage",
+            "OPTIONS": {"connection_string": connection_string,
+                        "azure_container": env.str(variable, default=default), "expiration_secs": url_seconds},
+        }
+
+    return {"default": container("AZURE_STORAGE_CONTAINER", "media"),
+            "images": container("AZURE_IMAGES_CONTAINER", "images"), "staticfiles": staticfiles}

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from urllib3.exceptions import InsecureRequestWarning
 
-from polyglot_site.environment import blob_origin, with_image_origin
+from polyglot_site.environment import azure_blob_storages, blob_origin, with_image_origin
 
 from .base import CONTENT_SECURITY_POLICY, DATA_DIR, REDIS_JSON_SERIALIZER, STATICFILES_STORAGE_BACKEND, env
 
@@ -41,28 +41,7 @@ CACHES = {
 SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 
 BLOB_CONNECTION_STRING = env.str("AZURE_STORAGE_CONNECTION_STRING", default=AZURITE_CONNECTION_STRING)
-URL_SECONDS = env.int("AZURE_STORAGE_URL_SECONDS", default=3600)
-STORAGES = {
-    "default": {
-        "BACKEND": "storages.backends.azure_storage.AzureStorage",
-        "OPTIONS": {
-            "connection_string": BLOB_CONNECTION_STRING,
-            "azure_container": env.str("AZURE_STORAGE_CONTAINER", default="media"),
-            # The container stays private: file URLs are signed and expire (read-only links).
-            "expiration_secs": URL_SECONDS,
-        },
-    },
-    # Product pictures and their thumbnails, in a container of their own.
-    "images": {
-        "BACKEND": "storages.backends.azure_storage.AzureStorage",
-        "OPTIONS": {
-            "connection_string": BLOB_CONNECTION_STRING,
-            "azure_container": env.str("AZURE_IMAGES_CONTAINER", default="images"),
-            "expiration_secs": URL_SECONDS,
-        },
-    },
-    "staticfiles": STATICFILES_STORAGE_BACKEND,
-}
+STORAGES = azure_blob_storages(env, BLOB_CONNECTION_STRING, STATICFILES_STORAGE_BACKEND)
 # Browsers are sent (by the /images/ view) to signed links on the blob endpoint.
 CONTENT_SECURITY_POLICY = with_image_origin(CONTENT_SECURITY_POLICY, blob_origin(BLOB_CONNECTION_STRING))
 
