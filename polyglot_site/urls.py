@@ -6,6 +6,7 @@ from apps.catalog.api import router as catalog_router
 from apps.users.api import MeView
 from apps.users.urls import auth_urlpatterns
 from polyglot_site.media import stored_image
+from polyglot_site.signed_files import signed_file
 from polyglot_site.views import ObtainToken
 
 urlpatterns = [
@@ -20,6 +21,7 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("health/", include("apps.sync.urls")),
     path("images/<path:name>", stored_image, name="stored-image"),
+    path("files/<str:token>", signed_file, name="signed-file"),
     path("accounts/", include("apps.users.urls")),
     path("social/", include("apps.social.urls")),
     *auth_urlpatterns,

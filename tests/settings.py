@@ -32,6 +32,9 @@ POLYGLOT_SYNC = {**POLYGLOT_SYNC, "IN_PROCESS_RETRIES": False}
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
 
+# Both payment methods in every profile: the checkout tests tell the test method to fail.
+ORDERS_PAYMENT_METHODS = ["apps.orders.payments.PayOnDelivery", "apps.orders.payments.TestPayment"]
+
 DATABASES["default"].setdefault("TEST", {})["NAME"] = (
     None if DATABASES["default"]["ENGINE"].endswith("sqlite3") else f"test_polyglot_site_{RUN}"
 )

@@ -233,6 +233,15 @@ CONTENT_SECURITY_POLICY = {
 PRODUCT_PAGE_STORE_TIMEOUT_SECONDS = env.float("PRODUCT_PAGE_STORE_TIMEOUT_SECONDS", default=0.5)
 # How long a product's page parts and API detail stay cached (edits replace them sooner).
 PRODUCT_CACHE_SECONDS = env.int("PRODUCT_CACHE_SECONDS", default=300)
+# Checkout: the payment methods offered, by dotted path (the first is the default;
+# apps/orders/payments.py). The test method approves, declines or fails as
+# ORDERS_TEST_PAYMENT_OUTCOME says; offer it only where nobody really pays.
+ORDERS_PAYMENT_METHODS = env.list("ORDERS_PAYMENT_METHODS", default=["apps.orders.payments.PayOnDelivery"])
+ORDERS_TEST_PAYMENT_OUTCOME = env.str("ORDERS_TEST_PAYMENT_OUTCOME", default="approve")
+# A receipt link (signed, to the private receipt) works this long.
+ORDERS_RECEIPT_LINK_SECONDS = env.int("ORDERS_RECEIPT_LINK_SECONDS", default=600)
+# How many orders "my orders" shows per page; the first page is cached per user.
+ORDERS_PER_PAGE = 20
 # A store that fails this many times in a row is skipped for RESET_SECONDS, then tried
 # once (circuit breaker per store alias; /health/ready shows their states).
 POLYGLOT_BREAKERS = {
