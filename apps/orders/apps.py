@@ -19,7 +19,7 @@ class OrdersConfig(AppConfig):
         from .models import Order
 
         declare_container(cart.CONTAINER, partition_key="/user")
-        declare_container(Order.document_container, partition_key="/user", indexes=("created_at", "status"))
+        declare_container(Order.document_container, partition_key="/user", indexes=("seq", "status"))
         declare_index(definition_for_model(Order))
         projections.register(registry)
         sagas.register(CHECKOUT)

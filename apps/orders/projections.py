@@ -40,6 +40,7 @@ class OrderDocumentProjector(DocumentProjector):
     def fields(self, state):
         fields = dict(state.payload)
         fields.pop("products", None)  # the search index's text; the lines say it already
+        fields["seq"] = int(state.aggregateid)  # "my orders" pages newest first by it
         return fields
 
 

@@ -12,6 +12,7 @@ from django.test import override_settings
 from apps.orders import checkout as checkout_module
 from apps.orders.checkout import CheckoutRefused, cancel, checkout, saga_run_of
 from apps.orders.models import Order, Purchase
+from apps.orders.reading import my_orders
 from apps.stores import stores
 from apps.stores.exceptions import Unavailable
 from apps.sync.models import SagaRun
@@ -241,3 +242,22 @@ def test_repeating_a_step_after_a_crash_takes_nothing_twice(clean_stores):
         undo(context)
         undo(context)
     assert (stock_of(lamp), holds(lamp), Purchase.objects.get(user=ada, product=lamp).orders) == (5, {}, 0)
+
+
+def test_my_orders_reads_the_documents_newest_first_in_pages_and_sql_agrees(clean_stores, settings):
+    settings.ORDERS_PER_PAGE = 2
+    ada, lamp = shopper(), stocked(50)
+    placed = [checkout(ada, cart_with(ada, (lamp, 1)), key=f"{KEY}-{n}") for n in range(5)]
+    bob = shopper("bob")
+    checkout(bob, cart_with(bob, (lamp, 1)), key=KEY)  # another shopper's order is not listed
+    deliver_pending()
+
+    for source in ("projection", "home"):
+        seen, cursor = [], None
+        while True:
+            found = my_orders(ada.pk, cursor, source=source)
+            seen += [o.number for o in found.orders]
+            if found.next_cursor is None:
+                break
+            cursor = found.next_cursor
+        assert seen == [o.number for o in reversed(placed)], source
