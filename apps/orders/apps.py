@@ -9,12 +9,14 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from apps.catalog.signals import demo_seeded
+
         from apps.stores.documents import declare_container
         from apps.stores.search import declare_index, definition_for_model
         from apps.sync import sagas
         from apps.sync.projectors import registry
 
-        from . import cart, projections
+        from . import cart, demo, projections
         from .checkout import CHECKOUT
         from .models import Order
 
@@ -24,3 +26,4 @@ class OrdersConfig(AppConfig):
         projections.register(registry)
         sagas.register(CHECKOUT)
         user_logged_in.connect(cart.merge_session_cart, dispatch_uid="orders.merge_session_cart")
+        demo_seeded.connect(demo.seed_orders, dispatch_uid="orders.seed_orders")
