@@ -385,7 +385,7 @@ def test_the_owner_and_staff_see_the_order_and_reach_its_receipt(ada, staff, lam
     assert page.status_code == 200 and order.number in text(page) and "Brass lamp" in text(page)
     assert to_receipt.status_code == 302 and to_receipt["Cache-Control"] == "private, no-store"
     code, receipt = fetch(client, to_receipt["Location"])
-    assert code == 200 and f"receipt {order.number}" in receipt and "Brass lamp" in receipt
+    assert code == 200 and f"<title>Receipt {order.number}" in receipt and "Brass lamp" in receipt
 
 
 def test_another_shoppers_order_and_receipt_are_404s(ada, bob, lamp):
