@@ -12,6 +12,8 @@ def cart(request):
 
     @lru_cache(maxsize=1)
     def count():
+        if not hasattr(request, "session") or not hasattr(request, "user"):
+            return None  # a page rendered outside the middleware (an error page, a test's request)
         try:
             return cart_for(request).count()
         except Unavailable:

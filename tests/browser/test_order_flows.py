@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from apps.orders.models import Order
 from tests.browser.steps import header, sign_in_through_the_form
+from tests.browser.test_site_pages import holds_at_phone_width
 from tests.orders.shop import stock_of, stocked
 
 PASSWORD = "a-long-Passphrase-42"
@@ -22,6 +23,12 @@ def ada(transactional_db):
     return get_user_model().objects.create_user("ada", "ada@example.com", PASSWORD)
 
 
+def header_holds(tab):
+    """On a phone, the header (with the cart link and its count) stays within the screen."""
+    if tab.label.startswith("phone"):
+        assert holds_at_phone_width(tab)
+
+
 def buy(tab, lamp, quantity):
     """From the product page to the order's page, signing in on the way; returns the order."""
     page = tab.page
@@ -33,6 +40,7 @@ def buy(tab, lamp, quantity):
     expect(page.locator(".messages")).to_contain_text(f"{lamp.name} is in your cart.")
     expect(header(tab).locator(".cart-link .count")).to_have_text(str(quantity))
     expect(page.locator(".cart-total")).to_contain_text(f"${49 * quantity}.00")
+    header_holds(tab)  # with the cart's count in it
 
     tab.follow(page.get_by_role("link", name="Check out"))
     assert tab.path == "/accounts/login/?next=/orders/checkout/"
@@ -41,6 +49,7 @@ def buy(tab, lamp, quantity):
     assert tab.path == "/orders/checkout/"
     expect(page.locator(".order-lines")).to_contain_text(lamp.name)
     expect(page.get_by_label("Pay on delivery")).to_be_checked()
+    header_holds(tab)  # signed in, with the count
     tab.follow(page.get_by_role("button", name=f"Place order · ${49 * quantity}.00"))
     return Order.objects.get(user__username="ada")
 
