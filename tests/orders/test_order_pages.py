@@ -17,6 +17,8 @@ from django.urls import reverse
 from apps.catalog.models import Product
 from apps.orders.cart import UserCart
 from apps.orders.models import Order
+from apps.stores import stores
+from apps.stores.exceptions import Unavailable
 from tests.catalog.document_records import deliver_pending
 from tests.orders.shop import cart_with, stock_of, stocked
 
@@ -403,3 +405,30 @@ def test_an_order_without_a_receipt_has_no_receipt_link(ada, lamp, settings):
 
     assert order.status == Order.Status.FAILED
     assert signed_in(ada).get(reverse("orders:receipt", args=[order.pk])).status_code == 404
+
+
+# -- a store that does not answer ----------------------------------------------------------------------------
+def _down(*args, **kwargs):
+    raise Unavailable("the document store did not answer (injected)")
+
+
+def test_a_cart_whose_store_is_down_is_a_503_page_with_the_header_still_there(ada, lamp, monkeypatch):
+    client = signed_in(ada)
+    add(client, lamp, 1)
+    monkeypatch.setattr(stores["documents"], "get", _down)
+
+    page, adding = client.get(CART), add(client, lamp, 1)
+
+    assert page.status_code == adding.status_code == 503
+    assert "Try again in a moment" in text(page)
+    assert '<a class="cart-link" href="/orders/cart/">Cart</a>' in text(page), "the header, without a count"
+
+
+def test_my_orders_reads_sql_when_the_order_documents_are_down(ada, lamp, monkeypatch):
+    order = ordered(ada, lamp)
+    monkeypatch.setattr(stores["documents"], "query", _down)
+
+    answer = signed_in(ada).get(MINE)
+
+    assert answer.status_code == 200 and order.number in text(answer)
+    assert answer["X-Read-Source"] == "home"
