@@ -1,6 +1,7 @@
 """What the orders' pages share: the cart as the pages show it, the owner's (or staff's)
 order or a 404, and a store that cannot be reached answered with a page, not a 500."""
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import wraps
 
 from django.http import Http404
@@ -19,7 +20,7 @@ class CartView:
 
     @property
     def total(self):
-        return sum((line.subtotal for line in self.lines if line.available), 0)
+        return sum((line.subtotal for line in self.lines if line.available), Decimal("0.00"))
 
     @property
     def count(self):

@@ -176,7 +176,7 @@ def test_a_line_no_longer_for_sale_is_marked_and_blocks_the_checkout(client, lam
 
     assert "No longer for sale" in page and 'class="cart-line gone"' in page
     assert f'href="{CHECKOUT}"' not in page
-    assert "Total <strong>$0</strong>" in page
+    assert "Total <strong>$0.00</strong>" in page
 
 
 def test_every_cart_form_needs_its_csrf_token(lamp):
@@ -350,6 +350,21 @@ def test_my_orders_lists_only_mine(ada, bob, lamp):
 
     assert mine.number not in text(signed_in(bob).get(MINE))
     assert mine.number in text(signed_in(ada).get(MINE))
+
+
+@pytest.mark.parametrize("status, headline, explanation", [
+    (Order.Status.PENDING, "Being placed", "We are reserving your items"),
+    (Order.Status.CANCELLED, "Cancelled", "This order was cancelled"),
+    (Order.Status.COMPENSATION_FAILED, "On hold", "We could not complete your order and are looking into it."),
+])
+def test_an_orders_status_is_in_the_shoppers_words(ada, lamp, status, headline, explanation):
+    order = ordered(ada, lamp)
+    Order.objects.filter(pk=order.pk).update(
+        status=status, failure_reason="We could not complete your order and are looking into it.")
+
+    page = text(signed_in(ada).get(reverse("orders:order", args=[order.pk])))
+
+    assert f"<strong>{headline}</strong> · {explanation}" in page
 
 
 def test_pages_of_orders_need_a_signed_in_shopper(client, ada, lamp):
