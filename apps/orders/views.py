@@ -36,15 +36,16 @@ def checkout_page(request):
     """The lines, the total and the payment method; placing the order runs the checkout and
     shows the order. The hidden key makes the same page posted twice place one order."""
     cart = cart_for(request)
-    view = CartView(cart.lines())
     if request.method != "POST":
+        view = CartView(cart.lines())
         if not view.lines:
             messages.info(request, "Your cart is empty: add something first.")
             return redirect("orders:cart")
         return _checkout_page(request, CheckoutForm(), view)
     form = CheckoutForm(request.POST)
     if not form.is_valid():
-        return _checkout_page(request, CheckoutForm(), view, [e for es in form.errors.values() for e in es], 400)
+        errors = [message for messages_ in form.errors.values() for message in messages_]
+        return _checkout_page(request, CheckoutForm(), CartView(cart.lines()), errors, 400)
     try:
         order = checkout(request.user, cart, payment_method_code=form.cleaned_data["payment_method"],
                          key=form.cleaned_data["idempotency_key"])
