@@ -24,6 +24,7 @@ urlpatterns = [
     path("files/<str:token>", signed_file, name="signed-file"),
     path("accounts/", include("apps.users.urls")),
     path("social/", include("apps.social.urls")),
+    path("orders/", include("apps.orders.urls")),
     *auth_urlpatterns,
     path("", include("apps.catalog.urls")),
 ]

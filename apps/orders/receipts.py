@@ -10,6 +10,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.template.loader import render_to_string
 
+from .wording import payment_words
+
 ALIAS = "receipts"
 
 
@@ -20,7 +22,8 @@ def receipt_name(order):
 def write_receipt(order):
     """Render and store the order's receipt; writing it again replaces it. Returns its name."""
     storage, name = storages[ALIAS], receipt_name(order)
-    html = render_to_string("orders/receipt.html", {"order": order, "lines": list(order.lines.all())})
+    html = render_to_string("orders/receipt.html", {"order": order, "lines": list(order.lines.all()),
+                                                     "payment": payment_words(order)})
     if storage.exists(name):
         storage.delete(name)  # a step repeated after a crash: write it whole again
     saved = storage.save(name, ContentFile(html.encode(), name=name))
