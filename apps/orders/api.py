@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
@@ -31,6 +31,10 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     description="One key per checkout (a UUID, say), sent again unchanged when retrying it: "
                 "the retry answers 200 with the order the first request made, never a second order.",
 )
+PLACED = OpenApiResponse(OrderSerializer, description="The order this request made (its address in Location).")
+LOCATION = OpenApiParameter("Location", str, OpenApiParameter.HEADER, response=[201],
+                            description="The new order's address.")
+RETRIED = OpenApiResponse(OrderSerializer, description="The order an earlier request with this key made.")
 CURSOR = OpenApiParameter("cursor", str, description="`next` of the page before carries it.")
 
 
@@ -71,8 +75,8 @@ class OrdersView(OrdersAPIView):
         response[READ_SOURCE_HEADER] = page.source
         return response
 
-    @extend_schema(request=CheckoutSerializer, parameters=[IDEMPOTENCY_KEY],
-                   responses={201: OrderSerializer, 200: OrderSerializer, **COMMON, 409: ERROR})
+    @extend_schema(request=CheckoutSerializer, parameters=[IDEMPOTENCY_KEY, LOCATION],
+                   responses={201: PLACED, 200: RETRIED, **COMMON, 409: ERROR})
     def post(self, request):
         """The checkout of your cart, with an ``Idempotency-Key`` header. 201 and the order
         (``Location``) when it was made, whatever the checkout's outcome (its ``status``: confirmed,
