@@ -12,6 +12,7 @@ from polyglot_site.views import ObtainToken
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/me/", MeView.as_view(), name="api-me"),
+    path("api/", include("apps.orders.api_urls")),
     path("api/", include(catalog_router.urls)),
     path("api/social/", include("apps.social.api_urls")),
     path("api/token/", ObtainToken.as_view(), name="api-token"),

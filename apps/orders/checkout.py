@@ -64,10 +64,16 @@ def checkout(user, cart, *, payment_method_code=None, key):
     an empty cart, a product no longer for sale, a changed price, a bad
     quantity or too little stock.
     """
+    return place(user, cart, payment_method_code=payment_method_code, key=key)[0]
+
+
+def place(user, cart, *, payment_method_code=None, key):
+    """checkout(), also saying whether this call made the order: ``(order, created)``; ``created``
+    is False for a key seen before (the API answers a retry 200 instead of 201)."""
     check_key(key)
     existing = Order.objects.filter(user=user, idempotency_key=key).first()
     if existing is not None:
-        return existing
+        return existing, False
     method = payment_method(payment_method_code)
     lines = _checked_lines(cart)
     try:
@@ -81,12 +87,12 @@ def checkout(user, cart, *, payment_method_code=None, key):
             order.announce()  # the order with its lines
     except IntegrityError:
         # A concurrent request with the same key placed it first.
-        return Order.objects.get(user=user, idempotency_key=key)
+        return Order.objects.get(user=user, idempotency_key=key), False
     sagas.start(SAGA, {"order": order.pk}, key=run_key(order.pk))
     order.refresh_from_db()
     if order.status == Order.Status.CONFIRMED:
         cart.clear()
-    return order
+    return order, True
 
 
 def _checked_lines(cart):

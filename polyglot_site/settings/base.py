@@ -197,6 +197,8 @@ REST_FRAMEWORK = {
         # besides the anon rate).
         "suggest_anon": env.str("API_RATE_SUGGEST_ANONYMOUS", default="60/minute"),
         "social_write": env.str("API_RATE_SOCIAL_WRITES", default="120/minute"),
+        # Checkouts per signed-in client: each runs a saga across SQL, documents and blobs.
+        "checkout": env.str("API_RATE_CHECKOUTS", default="20/minute"),
     },
     # Anyone may read the catalogue; changing it takes the model permissions.
     "DEFAULT_PERMISSION_CLASSES": [
