@@ -69,11 +69,11 @@ class OrderAdmin(CancelOrdersMixin, ReadOnlyAdmin):
     inlines = [OrderLineInline]
     actions = ["cancel_orders"]
     fieldsets = [
-        (None, {"fields": ("number", "customer", "status_badge", "failure_reason", "total", "created_at",
+        (None, {"fields": ("number", "customer", "status_badge", "reason", "total", "created_at",
                            "updated_at", "version")}),
         ("Payment", {"fields": ("payment_method_label", "payment_state", "payment_reference", "receipt")}),
     ]
-    readonly_fields = ("number", "customer", "status_badge", "failure_reason", "total", "created_at", "updated_at",
+    readonly_fields = ("number", "customer", "status_badge", "reason", "total", "created_at", "updated_at",
                        "version", "payment_method_label", "payment_state", "payment_reference", "receipt")
 
     def get_queryset(self, request):
@@ -94,6 +94,10 @@ class OrderAdmin(CancelOrdersMixin, ReadOnlyAdmin):
         if problem:
             return format_html("{} {}", status, badge(RUN_PROBLEMS[problem], "alarm"))
         return status
+
+    @admin.display(description="why it failed or was cancelled")
+    def reason(self, order):
+        return order.failure_reason or "—"
 
     @admin.display(description="payment method")
     def payment_method_label(self, order):
