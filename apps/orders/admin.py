@@ -24,6 +24,8 @@ STATUS_TONES = {
 RUN_PROBLEMS = {"stuck": "Run stuck", "compensation_failed": "Compensation failed"}
 SEARCH_SOURCES = {
     "index": "Found by the staff order search index.",
+    "index_capped": "Found by the staff order search index: its {max_hits} best matches only; "
+                    "add words to narrow the search.",
     "sql": "The order search index could not answer: these results come from SQL (orders and their lines).",
 }
 
@@ -126,7 +128,7 @@ class OrderAdmin(CancelOrdersMixin, ReadOnlyAdmin):
         except (Unavailable, InvalidQuery):
             request.order_search_source = "sql"
             return queryset.filter(staff_search.sql_match(text)), False
-        request.order_search_source = "index"
+        request.order_search_source = "index_capped" if len(ids) >= staff_search.MAX_HITS else "index"
         return queryset.filter(pk__in=ids), False
 
     def changelist_view(self, request, extra_context=None):
@@ -136,7 +138,8 @@ class OrderAdmin(CancelOrdersMixin, ReadOnlyAdmin):
             (name, label, counts[name]) for name, (label, _) in admin_runs.NEEDS_OPERATOR.items() if counts[name]]})
         if hasattr(response, "context_data"):
             source = getattr(request, "order_search_source", None)
-            response.context_data["search_source"] = SEARCH_SOURCES.get(source)
+            message = SEARCH_SOURCES.get(source)
+            response.context_data["search_source"] = message and message.format(max_hits=staff_search.MAX_HITS)
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

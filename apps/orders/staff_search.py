@@ -15,6 +15,8 @@ from .models import Order
 PAGE_SIZE = 100
 # An operator reads a page or two; past this many hits they narrow the search.
 MAX_HITS = 500
+# Words past these add nothing an operator meant, and each is a subquery in SQL.
+MAX_SQL_WORDS = 8
 NUMBER = re.compile(r"^\s*(?:PS-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
 
 
@@ -32,9 +34,9 @@ def order_ids_from_index(text):
 
 def sql_match(text):
     """The same search from the orders' home: a number (PS-000012, or 12), a customer's
-    username or a product name in one of the lines (each word must match)."""
+    username or a product name in one of the lines (each of the first MAX_SQL_WORDS words must match)."""
     condition = Q()
-    for word in text.split():
+    for word in text.split()[:MAX_SQL_WORDS]:
         condition &= Q(pk__in=Order.objects.filter(
             Q(user__username__icontains=word) | Q(lines__product_name__icontains=word)).values("pk"))
     number = NUMBER.match(text)

@@ -11,6 +11,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.orders import staff_search
 from apps.orders.checkout import checkout, saga_run_of
 from apps.orders.models import Order, Purchase
 from apps.sync.models import SagaRun
@@ -69,6 +70,10 @@ def test_the_list_shows_what_an_operator_reads_with_a_status_badge(admin_client,
     assert '<span class="badge badge-good">Confirmed</span>' in page
     assert "Test payment · Paid" in page and "bob" in page
     assert "delete_selected" not in actions_of(response) and "cancel_orders" in actions_of(response)
+    change = reverse("admin:orders_order_change", args=[lamp_order.pk])
+    assert admin_client.get(reverse("admin:orders_order_delete", args=[lamp_order.pk])).status_code == 403
+    assert admin_client.post(change, {"status": "cancelled", "total": "0"}).status_code == 403
+    assert Order.objects.get(pk=lamp_order.pk).status == "confirmed"
 
 
 @pytest.mark.parametrize("text, finds", [("bob", "desk"), ("brass lamp", "lamp"), ("oak", "desk")])
@@ -80,6 +85,18 @@ def test_search_by_customer_or_product_goes_through_the_order_search_index(admin
 
     assert shown(response) == [expected.number]
     assert "Found by the staff order search index." in response.content.decode()
+
+
+def test_a_search_with_more_hits_than_the_list_takes_says_so(admin_client, two_orders, monkeypatch):
+    lamp_order, _ = two_orders
+    again = place(lamp_order.user, (lamp_order.lines.get().product, 1))
+    deliver_pending()
+    monkeypatch.setattr(staff_search, "MAX_HITS", 1)
+
+    response = admin_client.get(reverse(CHANGELIST), {"q": "ada"})
+
+    assert len(shown(response)) == 1 and shown(response)[0] in (lamp_order.number, again.number)
+    assert "its 1 best matches only" in response.content.decode()
 
 
 def test_search_by_order_number_finds_that_order(admin_client, two_orders):
@@ -96,13 +113,16 @@ def test_with_the_search_index_unreachable_the_search_comes_from_sql_and_says_so
 
     by_product = admin_client.get(reverse(CHANGELIST), {"q": "brass"})
     by_number = admin_client.get(reverse(CHANGELIST), {"q": str(desk_order.pk)})
+    long_text = admin_client.get(reverse(CHANGELIST), {"q": "brass " * 3_000})
 
     assert by_product.status_code == 200 and shown(by_product) == [lamp_order.number]
     assert "these results come from SQL" in by_product.content.decode()
     assert shown(by_number) == [desk_order.number]
+    assert shown(long_text) == [lamp_order.number], "the first words count, and the page answers"
 
 
-@pytest.mark.parametrize("text", ["x" * 20_000, "' OR 1=1 --", "PS-" + "9" * 30, "%_%"])
+@pytest.mark.parametrize("text", ["x" * 20_000, "zzz " * 3_000, "' OR 1=1 --", "PS-" + "9" * 30, "PS-999999999999",
+                                  "%_%"])
 def test_odd_search_text_answers_a_page_not_an_error(admin_client, two_orders, text):
     response = admin_client.get(reverse(CHANGELIST), {"q": text})
 
