@@ -35,6 +35,7 @@ from .payments import payment_method
 
 SAGA = "orders.checkout"
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+RUN_KEY_PREFIX = "order-"  # an order's checkout run is keyed "order-<order id>"
 
 
 class CheckoutRefused(ValidationError):
@@ -49,7 +50,7 @@ def check_key(key):
 
 
 def run_key(order_id):
-    return f"order-{order_id}"
+    return f"{RUN_KEY_PREFIX}{order_id}"
 
 
 def saga_run_of(order):
@@ -254,10 +255,18 @@ CHECKOUT = sagas.Saga(
 def cancel(order, reason):
     """Take a pending or confirmed order back (staff): runs the compensation. Returns the run's state."""
     run = saga_run_of(order)
-    if run is None:
-        raise ValidationError("This order has no checkout run to take back.")
-    if order.status in (Order.Status.FAILED, Order.Status.CANCELLED):
-        raise ValidationError(f"Order {order.number} is {order.get_status_display().lower()} already.")
+    refusal = cancel_refusal(order, run)
+    if refusal:
+        raise ValidationError(refusal)
     if run.state == SagaRun.State.COMPENSATION_FAILED:
         return sagas.retry_compensation(run.pk).state
     return sagas.compensate(run.pk, reason).state
+
+
+def cancel_refusal(order, run):
+    """Why ``order`` (with its checkout ``run``) cannot be cancelled, or None if it can."""
+    if run is None:
+        return f"Order {order.number} has no checkout run to take back."
+    if order.status in (Order.Status.FAILED, Order.Status.CANCELLED):
+        return f"Order {order.number} is {order.get_status_display().lower()} already."
+    return None

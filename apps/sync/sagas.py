@@ -159,10 +159,16 @@ def retry_compensation(run_id):
     return run
 
 
+def stuck_condition(now=None):
+    """The runs whose runner stopped: active, with no lease or one that ran out (what
+    resume_stuck takes over, and what operators are shown as stuck)."""
+    now = now or timezone.now()
+    return Q(state__in=ACTIVE) & (Q(lease_until__lt=now) | Q(lease_until__isnull=True))
+
+
 def resume_stuck(limit=100):
     """Carry on the active runs whose runner stopped renewing its lease; returns how many."""
-    now = timezone.now()
-    stuck = SagaRun.objects.filter(state__in=ACTIVE).filter(Q(lease_until__lt=now) | Q(lease_until__isnull=True))
+    stuck = SagaRun.objects.filter(stuck_condition())
     resumed = 0
     for run_id in stuck.order_by("updated_at").values_list("pk", flat=True)[:limit]:
         if advance(run_id):
