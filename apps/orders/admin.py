@@ -19,7 +19,7 @@ from .receipts import receipt_link
 # The badge's colour for each status (classes in static/admin/brand.css).
 STATUS_TONES = {
     Order.Status.PENDING: "info", Order.Status.CONFIRMED: "good", Order.Status.FAILED: "bad",
-    Order.Status.CANCELLED: "quiet", Order.Status.COMPENSATION_FAILED: "alarm",
+    Order.Status.CANCELLING: "info", Order.Status.CANCELLED: "quiet", Order.Status.COMPENSATION_FAILED: "alarm",
 }
 RUN_PROBLEMS = {"stuck": "Run stuck", "compensation_failed": "Compensation failed"}
 SEARCH_SOURCES = {

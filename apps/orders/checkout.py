@@ -190,20 +190,21 @@ def delete_receipt(context):
 def confirm_order(context):
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=context["order"])
-        if order.status == Order.Status.CONFIRMED:
+        if order.purchases_counted:
             return
-        order.status = Order.Status.CONFIRMED
-        order.save(update_fields=["status", "updated_at"])
+        order.status, order.purchases_counted = Order.Status.CONFIRMED, True
+        order.save(update_fields=["status", "purchases_counted", "updated_at"])
         _count_purchases(order, +1)
 
 
 def unconfirm_order(context):
+    # The status stays "cancelling" until every undo is done (follow_run says how it ended).
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=context["order"])
-        if order.status != Order.Status.CONFIRMED:
+        if not order.purchases_counted:
             return
-        order.status = Order.Status.CANCELLED
-        order.save(update_fields=["status", "updated_at"])
+        order.purchases_counted = False
+        order.save(update_fields=["purchases_counted", "updated_at"])
         _count_purchases(order, -1)
 
 
@@ -220,7 +221,9 @@ def _count_purchases(order, change):
 def follow_run(context, state, error):
     """The order's status, set in the transaction that records the run's new state."""
     order = Order.objects.select_for_update().get(pk=context["order"])
-    if state == SagaRun.State.COMPENSATED:
+    if state == SagaRun.State.COMPENSATING:
+        order.status = Order.Status.CANCELLING
+    elif state == SagaRun.State.COMPENSATED:
         failed = SagaStep.objects.filter(run_id=context["saga_run"], state=SagaStep.State.FAILED).exists()
         order.status = Order.Status.FAILED if failed else Order.Status.CANCELLED
         order.failure_reason = shopper_reason(error) if failed else (error or "Cancelled.")[:500]

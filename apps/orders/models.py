@@ -23,6 +23,7 @@ class Order(OutboxedModel):
         PENDING = "pending", "Pending"
         CONFIRMED = "confirmed", "Confirmed"
         FAILED = "failed", "Failed"
+        CANCELLING = "cancelling", "Being cancelled"
         CANCELLED = "cancelled", "Cancelled"
         COMPENSATION_FAILED = "compensation_failed", "Compensation failed (needs an operator)"
 
@@ -42,6 +43,9 @@ class Order(OutboxedModel):
     payment_reference = models.CharField(max_length=100, blank=True)
     receipt_name = models.CharField(max_length=200, blank=True)
     failure_reason = models.CharField(max_length=500, blank=True)
+    # Whether the confirm step counted this order into its products' purchases (the
+    # graph's bought edges): what makes confirming and un-confirming safe to repeat.
+    purchases_counted = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

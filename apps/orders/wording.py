@@ -6,6 +6,7 @@ STATUS_WORDS = {
     Order.Status.PENDING: ("Being placed", "We are reserving your items and taking the payment."),
     Order.Status.CONFIRMED: ("Confirmed", "Your order is confirmed and on its way to being packed."),
     Order.Status.FAILED: ("Not placed", ""),  # the reason the checkout gave follows
+    Order.Status.CANCELLING: ("Being cancelled", "We are giving back what this order took."),
     Order.Status.CANCELLED: ("Cancelled", "This order was cancelled; anything taken was given back."),
     Order.Status.COMPENSATION_FAILED: ("On hold", ""),
 }

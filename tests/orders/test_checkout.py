@@ -261,3 +261,24 @@ def test_my_orders_reads_the_documents_newest_first_in_pages_and_sql_agrees(clea
                 break
             cursor = found.next_cursor
         assert seen == [o.number for o in reversed(placed)], source
+
+
+def test_an_order_reads_being_cancelled_until_every_undo_is_done(clean_stores, monkeypatch):
+    ada, lamp = shopper(), stocked(5)
+    order = checkout(ada, cart_with(ada, (lamp, 2)), key=KEY)
+    seen = []
+    release = checkout_module.release_stock
+
+    def release_and_look(context):
+        seen.append(Order.objects.get(pk=context["order"]).status)  # the last undo to run
+        return release(context)
+
+    steps = [step if step.name != "reserve" else type(step)(step.name, step.do, release_and_look,
+                                                             undo_when_failed=True)
+             for step in checkout_module.CHECKOUT.steps]
+    monkeypatch.setattr(checkout_module.CHECKOUT, "steps", steps)
+
+    cancel(order, "Cancelled by staff.")
+
+    assert seen == ["cancelling"]
+    assert Order.objects.get(pk=order.pk).status == "cancelled"
