@@ -3,6 +3,7 @@ have their own cart in the document store; an anonymous client with a session co
 the session's cart, which joins the user's at sign-in (apps.orders.cart)."""
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +22,14 @@ class CartAPIView(APIView):
     """Anyone has a cart: a signed-in user's own, else the session's."""
 
     permission_classes = [permissions.AllowAny]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # A visitor's cart is reached through their session cookie, so changing it needs the
+        # CSRF proof a signed-in session gives (DRF checks it only for authenticated sessions);
+        # else any site could fill a visitor's cart.
+        if not request.user.is_authenticated and request.method not in permissions.SAFE_METHODS:
+            SessionAuthentication().enforce_csrf(request)
 
     def answer(self, cart, code=status.HTTP_200_OK):
         return Response(cart_answer(cart.lines()), status=code)

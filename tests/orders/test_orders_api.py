@@ -402,3 +402,20 @@ def test_an_order_without_a_receipt_has_no_link(client, clean_stores, people):
         order = place(token_client(client, people["owner"]), payment_method="test").json()
 
     assert client.get(f"/api/orders/{order['id']}/receipt/").status_code == 404
+
+
+def test_a_visitors_cart_changes_only_with_the_sites_csrf_token(clean_stores):
+    from django.test import Client
+
+    lamp = stocked(5)
+    visitor = Client(enforce_csrf_checks=True)
+    body = {"product": lamp.pk, "quantity": 1}
+
+    forged = visitor.post("/api/cart/lines/", body, content_type="application/json")
+    assert forged.status_code == 403 and "CSRF" in forged.json()["detail"]
+
+    visitor.get(f"/products/{lamp.slug}/")  # its add-to-cart form sets the csrftoken cookie
+    token = visitor.cookies["csrftoken"].value
+    made = visitor.post("/api/cart/lines/", body, content_type="application/json", headers={"X-CSRFToken": token})
+    assert made.status_code == 201
+    assert [line["product"] for line in visitor.get("/api/cart/").json()["lines"]] == [str(lamp.pk)]

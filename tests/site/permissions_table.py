@@ -30,6 +30,7 @@ class Row:
     other: object
     staff: object
     data: dict = None  # the request's body (form fields, or JSON for /api/)
+    headers: dict = None
     note: str = ""
 
     def cells(self):
@@ -74,6 +75,24 @@ ROWS = [
         note="only the author edits or deletes a post; staff hide it instead"),
     Row("POST", "/social/posts/{post}/delete/", "social:delete-post", LOGIN, 302, 403, 403),
     Row("POST", "/social/posts/{post}/hide/", "social:hide-post", LOGIN, 403, 403, 302),
+    # -- orders ---------------------------------------------------------------------------
+    Row("GET", "/orders/cart/", "orders:cart", 200, 200, 200, 200, note="everyone has their own cart"),
+    Row("POST", "/orders/cart/add/", "orders:add", 302, 302, 302, 302, data={"product": "{product}", "quantity": 1}),
+    Row("POST", "/orders/cart/update/", "orders:update", 400, 302, 400, 400, data={"product": "{product}", "quantity": 2},
+        note="only a line in one's own cart can change"),
+    Row("POST", "/orders/cart/remove/", "orders:remove", 302, 302, 302, 302, data={"product": "{product}"}),
+    Row("POST", "/orders/cart/accept-prices/", "orders:accept-prices", 302, 302, 302, 302),
+    Row("GET", "/orders/checkout/", "orders:checkout", LOGIN, 200, 302, 302,
+        note="an empty cart goes back to the cart page"),
+    Row("POST", "/orders/checkout/", "orders:checkout", LOGIN, 302, 409, 409,
+        data={"payment_method": "on_delivery", "idempotency_key": "audit-key-0001"},
+        note="302 to the new order; another user's and staff's carts are empty here"),
+    Row("GET", "/orders/", "orders:mine", LOGIN, 200, 200, 200, note="each sees their own orders"),
+    Row("GET", "/orders/{order}/", "orders:order", LOGIN, 200, 404, 200),
+    Row("GET", "/orders/{order}/receipt/", "orders:receipt", LOGIN, 302, 404, 302,
+        note="a redirect to a link that expires (ORDERS_RECEIPT_LINK_SECONDS)"),
+    Row("GET", "/files/{receipt_token}", "signed-file", 200, 200, 200, 200,
+        note="the signed link is the key: whoever holds it reads the receipt until it expires"),
     # -- API ------------------------------------------------------------------------------
     Row("GET", "/api/", "api-root", 200, 200, 200, 200),
     Row("GET", "/api/products/", "product-list", 200, 200, 200, 200),
@@ -97,6 +116,18 @@ ROWS = [
     Row("PATCH", "/api/me/", "api-me", 401, 200, 200, 200, data={"bio": "Hello."}),
     Row("POST", "/api/token/", "api-token", 400, 400, 400, 400, data={},
         note="a token is obtained with a username and password (401 for wrong ones)"),
+    Row("GET", "/api/cart/", "orders-api:cart", 200, 200, 200, 200),
+    Row("POST", "/api/cart/lines/", "orders-api:cart-lines", 201, 200, 201, 201,
+        data={"product": "{product}", "quantity": 1}, note="200 when the product was in the cart already"),
+    Row("PATCH", "/api/cart/lines/{product}/", "orders-api:cart-line", 404, 200, 404, 404, data={"quantity": 2}),
+    Row("DELETE", "/api/cart/lines/{product}/", "orders-api:cart-line", 404, 200, 404, 404,
+        note="answers with the cart as it is now"),
+    Row("POST", "/api/cart/accept-prices/", "orders-api:cart-accept-prices", 200, 200, 200, 200),
+    Row("GET", "/api/orders/", "orders-api:orders", 401, 200, 200, 200),
+    Row("POST", "/api/orders/", "orders-api:orders", 401, 201, 400, 400, headers={"Idempotency-Key": "audit-key-0002"},
+        note="another user's and staff's carts are empty here"),
+    Row("GET", "/api/orders/{order}/", "orders-api:order", 401, 200, 404, 200),
+    Row("GET", "/api/orders/{order}/receipt/", "orders-api:receipt", 401, 200, 404, 200),
     Row("GET", "/api/schema/", "api-schema", 200, 200, 200, 200),
     Row("GET", "/api/docs/", "api-docs", 200, 200, 200, 200),
     Row("GET", "/api-auth/login/", "rest_framework:login", 200, 200, 200, 200),
@@ -130,6 +161,8 @@ ROWS = [
         note="details (projections, stores) only for staff and the probes' networks"),
     Row("GET", "/admin/", "admin:index", LOGIN, LOGIN, LOGIN, 200),
     Row("GET", "/admin/catalog/product/", "admin:catalog_product_changelist", LOGIN, LOGIN, LOGIN, 200),
+    Row("GET", "/admin/orders/order/", "admin:orders_order_changelist", LOGIN, LOGIN, LOGIN, 200),
+    Row("GET", "/admin/orders/order/{order}/change/", "admin:orders_order_change", LOGIN, LOGIN, LOGIN, 200),
     Row("GET", "/admin/sync/delivery/", "admin:sync_delivery_changelist", LOGIN, LOGIN, LOGIN, 200),
     Row("GET", "/admin/sync/maintenancerun/data-map/", "admin:sync_data_map", LOGIN, LOGIN, LOGIN, 200),
     Row("GET", "/admin/sync/sagarun/", "admin:sync_sagarun_changelist", LOGIN, LOGIN, LOGIN, 200),

@@ -17,9 +17,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from apps.catalog.models import ProductImage
+from apps.catalog.stock import set_quantity
+from apps.orders.checkout import checkout
+from apps.orders.receipts import receipt_link
 from apps.catalog.reviews import Review
 from apps.social import posting
 from tests.factories import CategoryFactory, ProductFactory
+from tests.orders.shop import cart_with
 from tests.pictures import picture as png
 from tests.site.permissions_table import LOGIN, ROLES, ROWS, markdown
 
@@ -41,10 +45,14 @@ def make_world():
     picture.save()
     Review.objects.create(product=lamp, author=people["owner"], rating=4, text="Bright.")
     post = posting.create_post(people["owner"], "Hello from the audit.")
+    set_quantity(lamp, 50)
+    order = checkout(people["owner"], cart_with(people["owner"], (lamp, 1)), key="audit-order-0001")
+    cart_with(people["owner"], (lamp, 1))  # and one more in the cart
     places = {"product": lamp.pk, "slug": lamp.slug, "category": category.slug, "category_pk": category.pk,
               "draft": draft.slug,
               "post": post.id, "owner": people["owner"].pk, "other": people["other"].pk,
-              "image": picture.image.name}
+              "image": picture.image.name, "order": order.pk,
+              "receipt_token": receipt_link(order).rsplit("/", 1)[-1]}
     return people, places
 
 
@@ -67,11 +75,12 @@ def ask(row, role, people, places):
     client, path = client_for(role, people), fill(row.path, places)
     data = fill(row.data, places)
     method = getattr(client, row.method.lower())
+    headers = row.headers or {}
     if row.method == "GET":
-        return method(path)
+        return method(path, headers=headers)
     if path.startswith("/api/"):
-        return method(path, data=json.dumps(data or {}), content_type="application/json")
-    return method(path, data=data or {})
+        return method(path, data=json.dumps(data or {}), content_type="application/json", headers=headers)
+    return method(path, data=data or {}, headers=headers)
 
 
 def outcome(response):
@@ -127,7 +136,7 @@ def routed_views(patterns=None, namespace=""):
 def test_every_route_of_the_site_has_a_row():
     audited = {resolve(urlparse(row.path.format(
         product=1, slug="s", category="c", category_pk=1, draft="d", post="p1", owner=1, other=2,
-        image="products/x.png",
+        image="products/x.png", order=1, receipt_token="t",
     )).path).view_name for row in ROWS}
     missing = sorted(set(routed_views()) - audited)
     assert not missing, f"routes the audit does not cover: {missing}"
