@@ -419,3 +419,17 @@ def test_a_visitors_cart_changes_only_with_the_sites_csrf_token(clean_stores):
     made = visitor.post("/api/cart/lines/", body, content_type="application/json", headers={"X-CSRFToken": token})
     assert made.status_code == 201
     assert [line["product"] for line in visitor.get("/api/cart/").json()["lines"]] == [str(lamp.pk)]
+
+
+def test_a_body_in_a_media_type_nobody_reads_is_a_documented_415(clean_stores, client):
+    from drf_spectacular.generators import SchemaGenerator
+
+    ada, lamp = shopper(), stocked(5)
+    client.force_login(ada)
+    client.post("/api/cart/lines/", {"product": lamp.pk, "quantity": 1}, content_type="application/json")
+
+    answer = client.patch(f"/api/cart/lines/{lamp.pk}/", "quantity=2", content_type="text/csv")
+
+    assert answer.status_code == 415
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    assert "415" in schema["paths"]["/api/cart/lines/{product}/"]["patch"]["responses"]
