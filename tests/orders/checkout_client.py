@@ -10,27 +10,24 @@ status, or the refusal's messages.
 
 Test-only faults, read here and never by the site's code: CHECKOUT_CRASH_AFTER
 names a step (``reserve``, ``pay``, ``receipt``, ``confirm``) or an undo
-(``undo:pay``) after whose effect the process dies with exit code 9, before
+(``undo:pay``) after whose effect the process kills itself with SIGKILL, before
 the runner records it; CHECKOUT_FAIL_STEP names a step that always fails here
 (so the run compensates).
 """
 import argparse
 import json
 import os
-import sys
+import signal
 import time
 from dataclasses import replace
 
 import django
 
-CRASH_EXIT_CODE = 9
-
 
 def dies_after(action):
     def effect_then_death(context):
         action(context)
-        sys.stdout.flush()
-        os._exit(CRASH_EXIT_CODE)  # no cleanup, no record: as a killed worker leaves it
+        os.kill(os.getpid(), signal.SIGKILL)  # kill -9: no cleanup, no record, as a killed runner leaves it
 
     return effect_then_death
 
