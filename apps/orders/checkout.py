@@ -96,10 +96,9 @@ def place(user, cart, *, payment_method_code=None, key):
     return order, True
 
 
-def _checked_lines(cart):
-    lines = cart.lines()
-    if not lines:
-        raise CheckoutRefused("Your cart is empty.", code="empty")
+def cart_lines_problems(lines):
+    """What keeps a non-empty cart's lines from becoming an order, stock aside: a bad
+    quantity, a product no longer for sale, a changed price. A list of messages."""
     problems = []
     for line in lines:
         if not 1 <= line.quantity <= MAX_LINE_QUANTITY:
@@ -109,6 +108,14 @@ def _checked_lines(cart):
         elif line.price_changed:
             problems.append(f"The price of {line.product.name} changed from ${line.cart_price} to "
                             f"${line.product.price}: check your cart and confirm again.")
+    return problems
+
+
+def _checked_lines(cart):
+    lines = cart.lines()
+    if not lines:
+        raise CheckoutRefused("Your cart is empty.", code="empty")
+    problems = cart_lines_problems(lines)
     if not problems:
         for line in lines:
             left = stock.Stock.objects.get_or_none(product=line.product_id)

@@ -19,11 +19,16 @@ def receipt_name(order):
     return f"receipts/{order.number}.html"
 
 
+def render_receipt(order):
+    """The receipt's HTML, as write_receipt stores it."""
+    return render_to_string("orders/receipt.html", {"order": order, "lines": list(order.lines.all()),
+                                                    "payment": payment_words(order)})
+
+
 def write_receipt(order):
     """Render and store the order's receipt; writing it again replaces it. Returns its name."""
     storage, name = storages[ALIAS], receipt_name(order)
-    html = render_to_string("orders/receipt.html", {"order": order, "lines": list(order.lines.all()),
-                                                     "payment": payment_words(order)})
+    html = render_receipt(order)
     if storage.exists(name):
         storage.delete(name)  # a step repeated after a crash: write it whole again
     saved = storage.save(name, ContentFile(html.encode(), name=name))

@@ -314,10 +314,14 @@ POLYGLOT_SYNC = {
     "STALENESS_BOUND_SECONDS": env.float("SYNC_STALENESS_BOUND_SECONDS", default=5.0),
     # One worker at a time drains a projection; a dead worker's hold runs out after this.
     "DRAIN_LEASE_SECONDS": env.float("SYNC_DRAIN_LEASE_SECONDS", default=30.0),
+    # A saga runner holds its run this long (renewed at every step); a dead runner's run is
+    # taken over by the resume task once it runs out.
+    "SAGA_LEASE_SECONDS": env.float("SYNC_SAGA_LEASE_SECONDS", default=60.0),
 }
 # A worker started with --beat keeps the schedule with the profile's other files.
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 SYNC_SWEEP_INTERVAL_SECONDS = env.float("SYNC_SWEEP_INTERVAL_SECONDS", default=5.0)
+SYNC_SAGA_RESUME_INTERVAL_SECONDS = env.float("SYNC_SAGA_RESUME_INTERVAL_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE = {
     "sync-sweep-outbox": {
         "task": "apps.sync.tasks.sweep_outbox",
@@ -328,8 +332,8 @@ CELERY_BEAT_SCHEDULE = {
     # Saga runs whose runner died (its lease ran out) are carried on, forward or back.
     "sync-resume-sagas": {
         "task": "apps.sync.tasks.resume_sagas",
-        "schedule": 30.0,
-        "options": {"expires": 30.0},
+        "schedule": SYNC_SAGA_RESUME_INTERVAL_SECONDS,
+        "options": {"expires": SYNC_SAGA_RESUME_INTERVAL_SECONDS},
     },
 }
 
