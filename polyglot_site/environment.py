@@ -70,6 +70,11 @@ def with_image_origin(policy, origin):
     return {**policy, "DIRECTIVES": {**directives, "img-src": [*directives["img-src"], origin]}}
 
 
+def overwriting(storage):
+    """A storage whose save() replaces a file of the same name (a receipt written again)."""
+    return {**storage, "OPTIONS": {**storage["OPTIONS"], "overwrite_files": True}}
+
+
 def azure_blob_storages(env, connection_string, staticfiles):
     """STORAGES for Azure Blob Storage (Azurite in services): uploads in the private ``media``
     container, product pictures and their thumbnails in ``images``, order receipts in
@@ -86,4 +91,4 @@ def azure_blob_storages(env, connection_string, staticfiles):
 
     return {"default": container("AZURE_STORAGE_CONTAINER", "media"),
             "images": container("AZURE_IMAGES_CONTAINER", "images"),
-            "receipts": container("AZURE_RECEIPTS_CONTAINER", "receipts"), "staticfiles": staticfiles}
+            "receipts": overwriting(container("AZURE_RECEIPTS_CONTAINER", "receipts")), "staticfiles": staticfiles}

@@ -29,8 +29,8 @@ def write_receipt(order):
     """Render and store the order's receipt; writing it again replaces it. Returns its name."""
     storage, name = storages[ALIAS], receipt_name(order)
     html = render_receipt(order)
-    if storage.exists(name):
-        storage.delete(name)  # a step repeated after a crash: write it whole again
+    # The storage overwrites (see STORAGES["receipts"]): a step repeated after a crash writes
+    # the receipt whole again under its name, with no round trip to ask whether it exists.
     saved = storage.save(name, ContentFile(html.encode(), name=name))
     if saved != name:
         storage.delete(saved)

@@ -46,7 +46,7 @@ STORAGES = {
     # Order receipts: private; reached only by an expiring signed link (polyglot_site/signed_files.py).
     "receipts": {
         "BACKEND": "polyglot_site.signed_files.SignedLinkFileSystemStorage",
-        "OPTIONS": {"location": str(DATA_DIR / "receipts"), "alias": "receipts"},
+        "OPTIONS": {"location": str(DATA_DIR / "receipts"), "alias": "receipts", "allow_overwrite": True},
     },
     "staticfiles": STATICFILES_STORAGE_BACKEND,
 }

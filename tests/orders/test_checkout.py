@@ -282,3 +282,19 @@ def test_an_order_reads_being_cancelled_until_every_undo_is_done(clean_stores, m
 
     assert seen == ["cancelling"]
     assert Order.objects.get(pk=order.pk).status == "cancelled"
+
+
+def test_a_receipt_written_again_replaces_the_first_under_its_name(clean_stores):
+    from django.core.files.storage import storages
+
+    from apps.orders import receipts
+
+    ada, lamp = shopper(), stocked(5, name="Brass lamp")
+    order = checkout(ada, cart_with(ada, (lamp, 1)), key=KEY)
+    lamp_line = order.lines.get()
+    lamp_line.product_name = "Renamed lamp"  # as if the step ran again with other content
+    lamp_line.save()
+
+    assert receipts.write_receipt(order) == order.receipt_name
+    with storages["receipts"].open(order.receipt_name) as stored:
+        assert b"Renamed lamp" in stored.read()
