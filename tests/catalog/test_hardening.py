@@ -223,6 +223,23 @@ def test_anonymous_clients_are_throttled_per_client(client, clean_stores, rates)
     assert answers == [200, 200, 429]
 
 
+def test_signed_in_clients_are_throttled_per_user_at_their_own_rate(client, clean_stores, rates, django_user_model):
+    from django.core.cache import cache
+
+    ada = django_user_model.objects.create_user("ada", password="unused")
+    bob = django_user_model.objects.create_user("bob", password="unused")
+    rates(anon="1000/minute", user="2/minute", basic_auth="1000/minute")
+    cache.delete_many([f"throttle_user_{user.pk}" for user in (ada, bob)])
+
+    client.force_login(ada)
+    ada_answers = [client.get(API).status_code for _ in range(3)]
+    client.force_login(bob)
+    bob_answer = client.get(API).status_code
+
+    assert ada_answers == [200, 200, 429]
+    assert bob_answer == 200, "the count is per user, not per address"
+
+
 def test_repeated_failed_admin_logins_lock_the_account_out_even_for_the_right_password(client, django_user_model):
     django_user_model.objects.create_superuser("boss", password="right-password")
     login = reverse("admin:login")

@@ -146,7 +146,7 @@ def test_a_write_with_a_stale_if_match_is_refused_with_412(client, editor, clean
     assert (stale.status_code, stale_delete.status_code) == (412, 412)
     assert "changed since you read it" in stale.json()["detail"]
     assert Product.objects.get(pk=product.pk).name == "First"
-    assert OutboxEvent.objects.filter(aggregateid=str(product.pk)).count() == 2
+    assert OutboxEvent.objects.filter(aggregatetype="catalog.product", aggregateid=str(product.pk)).count() == 2
 
 
 def test_without_if_match_the_last_writer_wins_with_its_own_version(client, editor, clean_stores):
@@ -200,7 +200,8 @@ def test_a_write_to_a_product_deleted_by_another_request_is_a_404_and_brings_not
     assert response.status_code == 404
     assert "deleted" in response.json()["detail"]
     assert not Product.objects.filter(pk=product.pk).exists()
-    assert list(OutboxEvent.objects.filter(aggregateid=str(product.pk)).values_list("type", flat=True)) == [
+    assert list(OutboxEvent.objects.filter(aggregatetype="catalog.product", aggregateid=str(product.pk))
+                .values_list("type", flat=True)) == [
         "saved", "deleted"
     ]
     assert client.delete(detail(product)).status_code == 404
