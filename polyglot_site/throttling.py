@@ -17,6 +17,8 @@ that will read cache entries anyway may name them in
 """
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
+from polyglot_site.redis_round_trip import round_trip
+
 
 class CountingRateThrottle(SimpleRateThrottle):
     def allow_request(self, request, view):
@@ -34,12 +36,9 @@ class CountingRateThrottle(SimpleRateThrottle):
             key = client.make_key(self.key)
             wanted = self._keys_to_prefetch(request, view)
             redis = client.get_client(write=True)
-            with redis.pipeline(transaction=False) as pipe:
-                pipe.set(key, 0, ex=max(1, int(self.duration)), nx=True)
-                pipe.incr(key)
-                for name in wanted:
-                    pipe.get(client.make_key(name))
-                results = pipe.execute(raise_on_error=False)
+            window = max(1, int(self.duration))
+            results = round_trip(redis, [("SET", key, 0, "EX", window, "NX"), ("INCR", key),
+                                         *(("GET", client.make_key(name)) for name in wanted)])
             count, found = results[1], results[2:]
             if wanted and not any(isinstance(value, Exception) for value in found):
                 request.prefetched_cache = {

@@ -1,0 +1,59 @@
+"""A few Redis commands sent together on a connection each thread keeps: one round trip.
+
+redis-py's pipeline takes a connection from the pool and gives it back, checks it for
+stray data and records metrics, for every use: on a request that does nothing else
+with Redis that costs about as much CPU as the request's own work in Django (the
+throttle's count on a cached API read, polyglot_site/throttling.py). Here each thread
+takes one connection from the client's pool once and keeps it; each call packs the
+commands, sends them and reads their replies, under the client's own retry policy
+(a connection that fails is closed and the commands sent again on a new one, as the
+pipeline does). A forked child takes a connection of its own.
+"""
+import threading
+
+from redis.exceptions import ResponseError
+
+from apps.stores.processes import forget_after_fork
+
+
+class _HeldConnections(threading.local):
+    connection = None
+    pool = None
+
+    def after_fork_in_child(self):
+        # The parent's socket is not ours: set it aside (never closed here); take a new one.
+        inherited, self.connection, self.pool = self.connection, None, None
+        return inherited
+
+
+_held = forget_after_fork(_HeldConnections())
+
+
+def _connection_of(redis):
+    pool = redis.connection_pool
+    if _held.pool is not pool:
+        _held.connection, _held.pool = pool.get_connection(), pool
+    return _held.connection
+
+
+def round_trip(redis, commands):
+    """The replies of ``commands`` (tuples of a command's words) sent together to ``redis``
+    (a redis-py client); a command that Redis refused gives its ResponseError, not a raise."""
+    connection = _connection_of(redis)
+    packed = connection.pack_commands(commands)
+
+    def send_and_read():
+        try:
+            connection.send_packed_command(packed, check_health=False)
+            replies = []
+            for _ in commands:
+                try:
+                    replies.append(connection.read_response())
+                except ResponseError as refused:
+                    replies.append(refused)
+            return replies
+        except BaseException:
+            connection.disconnect()  # unread replies would answer the next call: start afresh
+            raise
+
+    return connection.retry.call_with_retry(send_and_read, lambda _error: None)
