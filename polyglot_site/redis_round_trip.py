@@ -4,14 +4,15 @@ redis-py's pipeline takes a connection from the pool and gives it back, checks i
 stray data and records metrics, for every use: on a request that does nothing else
 with Redis that costs about as much CPU as the request's own work in Django (the
 throttle's count on a cached API read, polyglot_site/throttling.py). Here each thread
-takes one connection from the client's pool once and keeps it; each call packs the
-commands, sends them and reads their replies, under the client's own retry policy
-(a connection that fails is closed and the commands sent again on a new one, as the
-pipeline does). A forked child takes a connection of its own.
+opens one connection like the pool's and keeps it; each call packs the
+commands, sends them and reads their raw replies (no response callbacks: ``SET``
+answers ``b"OK"``). A connection that fails is closed and the commands are sent
+again on a new one (which may count an INCR twice: fine for a throttle). A forked
+child takes a connection of its own.
 """
 import threading
 
-from redis.exceptions import ResponseError
+from redis.exceptions import ConnectionError, ResponseError, TimeoutError
 
 from apps.stores.processes import forget_after_fork
 
@@ -32,7 +33,9 @@ _held = forget_after_fork(_HeldConnections())
 def _connection_of(redis):
     pool = redis.connection_pool
     if _held.pool is not pool:
-        _held.connection, _held.pool = pool.get_connection(), pool
+        # The pool's kind of connection with its settings, owned by this thread alone: not
+        # lent by the pool, so a thread that ends takes its connection (closed) with it.
+        _held.connection, _held.pool = pool.connection_class(**pool.connection_kwargs), pool
     return _held.connection
 
 
@@ -56,4 +59,10 @@ def round_trip(redis, commands):
             connection.disconnect()  # unread replies would answer the next call: start afresh
             raise
 
-    return connection.retry.call_with_retry(send_and_read, lambda _error: None)
+    try:
+        return send_and_read()
+    except (ConnectionError, TimeoutError):
+        # Redis may have closed the kept connection since its last use (a restart, an idle
+        # timeout), which the pool would have checked before lending it: once more on a new
+        # connection, then as often as the client's own retry policy says.
+        return connection.retry.call_with_retry(send_and_read, lambda _error: None)

@@ -10,7 +10,8 @@ the window still runs. Rates and cache keys are DRF's (``DEFAULT_THROTTLE_RATES`
 ``throttle_<scope>_<client>``).
 
 With django-redis the window and the count are one round trip (``SET NX EX``
-then ``INCR``, pipelined); other caches use ``add()`` and ``incr()``. A view
+then ``INCR``, sent together on the connection the thread keeps:
+polyglot_site/redis_round_trip.py); other caches use ``add()`` and ``incr()``. A view
 that will read cache entries anyway may name them in
 ``cache_keys_to_prefetch(request)``: they ride in the same round trip, and
 ``request.prefetched_cache`` holds what was found ({key: value or None}).
@@ -47,7 +48,7 @@ class CountingRateThrottle(SimpleRateThrottle):
             if isinstance(count, int):
                 return count
             # Not a number (DRF's list of times, from before): start a window again.
-            redis.set(key, 1, ex=max(1, int(self.duration)))
+            redis.set(key, 1, ex=window)
             return 1
         try:
             return self.cache.incr(self.key)
