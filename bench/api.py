@@ -77,13 +77,9 @@ def parse_arguments(args):
                         help="defaults of " + ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in QUICK.items()))
     if "--quick" in args:
         parser.set_defaults(**QUICK)
-    options = parser.parse_args(args)
-    for name in ("blocks", "runs", "clients", "workers", "cold_pages"):
-        if getattr(options, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    if options.seconds <= 0:
-        parser.error("--seconds must be above 0")
-    return options
+    return harness.require_positive(parser, parser.parse_args(args),
+                                    counts=("blocks", "runs", "clients", "workers", "cold_pages"),
+                                    durations=("seconds",))
 
 
 def progress(message):

@@ -61,6 +61,17 @@ def progress(bench, message):
     print(f"[bench {bench} {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+def require_positive(parser, options, counts=(), durations=()):
+    """Refuse (as argparse does) a count below 1 or a duration of 0 or less among the options."""
+    for name in counts:
+        if getattr(options, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    for name in durations:
+        if getattr(options, name) <= 0:
+            parser.error(f"--{name.replace('_', '-')} must be above 0")
+    return options
+
+
 def spread(values):
     """min, median and max of a figure over repeated runs."""
     values = sorted(values)

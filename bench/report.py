@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHES = ("documents", "search", "graph", "sync", "api", "feed")
+BENCHES = ("documents", "search", "graph", "sync", "api", "feed", "checkout")
 RESULTS, TABLE, README = ROOT / "bench" / "results.json", ROOT / "bench" / "results.md", ROOT / "README.md"
 START, END = "<!-- bench-table -->", "<!-- /bench-table -->"
 

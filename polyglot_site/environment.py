@@ -70,10 +70,16 @@ def with_image_origin(policy, origin):
     return {**policy, "DIRECTIVES": {**directives, "img-src": [*directives["img-src"], origin]}}
 
 
+def overwriting(storage):
+    """A storage whose save() replaces a file of the same name (a receipt written again)."""
+    return {**storage, "OPTIONS": {**storage["OPTIONS"], "overwrite_files": True}}
+
+
 def azure_blob_storages(env, connection_string, staticfiles):
     """STORAGES for Azure Blob Storage (Azurite in services): uploads in the private ``media``
-    container, product pictures and their thumbnails in ``images``; file URLs are signed
-    read-only links that expire after AZURE_STORAGE_URL_SECONDS."""
+    container, product pictures and their thumbnails in ``images``, order receipts in
+    ``receipts``; file URLs are signed read-only links that expire after
+    AZURE_STORAGE_URL_SECONDS (a receipt's link, sooner: ORDERS_RECEIPT_LINK_SECONDS)."""
     url_seconds = env.int("AZURE_STORAGE_URL_SECONDS", default=3600)
 
     def container(variable, default):
@@ -84,4 +90,5 @@ def azure_blob_storages(env, connection_string, staticfiles):
         }
 
     return {"default": container("AZURE_STORAGE_CONTAINER", "media"),
-            "images": container("AZURE_IMAGES_CONTAINER", "images"), "staticfiles": staticfiles}
+            "images": container("AZURE_IMAGES_CONTAINER", "images"),
+            "receipts": overwriting(container("AZURE_RECEIPTS_CONTAINER", "receipts")), "staticfiles": staticfiles}

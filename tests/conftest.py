@@ -6,7 +6,7 @@ import socket
 import pytest
 from django.conf import settings
 
-from tests.processes import WorkerProcess
+from tests.processes import WorkerProcess, services_env
 
 SERVICES = {
     "PostgreSQL": ("127.0.0.1", 5432),
@@ -99,20 +99,10 @@ def open_broker_gate():
 @pytest.fixture
 def start_worker(local_services, transactional_db, tmp_path):
     """Start real worker processes: start_worker(beat=True, COSMOS_ENDPOINT=...)."""
-    from django.db import connection
-
-    db = connection.settings_dict
     workers = []
 
     def start(beat=False, **overrides):
-        env = dict(
-            os.environ,
-            DJANGO_SETTINGS_MODULE="polyglot_site.settings",
-            POLYGLOT_PROFILE="services",
-            DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        )
-        env.update({key: str(value) for key, value in overrides.items()})
-        worker = WorkerProcess(env, beat, tmp_path)
+        worker = WorkerProcess(services_env(**overrides), beat, tmp_path)
         workers.append(worker)
         return worker
 
@@ -125,7 +115,7 @@ def start_worker(local_services, transactional_db, tmp_path):
 
 @pytest.fixture(scope="session", autouse=True)
 def remove_run_resources():
-    """After a services run: delete this run's Celery queue and Cosmos database."""
+    """After a services run: delete this run's Celery queue, Cosmos database and receipts container."""
     yield
     if settings.POLYGLOT_PROFILE != "services":
         return
@@ -143,3 +133,11 @@ def remove_run_resources():
             documents.client.delete_database(documents.options["database"])
         except Exception as error:  # noqa: BLE001
             print(f"could not delete the test Cosmos database: {error}")
+    from django.core.files.storage import storages
+
+    receipts = getattr(storages["receipts"], "client", None)
+    try:
+        if receipts is not None and receipts.exists():
+            receipts.delete_container()
+    except Exception as error:  # noqa: BLE001
+        print(f"could not delete the test receipts container: {error}")

@@ -9,6 +9,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def services_env(**overrides):
+    """The environment of a process of the site (a worker, a client) on this test run's database
+    and stores: the services profile with the test database, and ``overrides`` as strings."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="polyglot_site.settings",
+        POLYGLOT_PROFILE="services",
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    )
+    env.update({key: str(value) for key, value in overrides.items()})
+    return env
+
+
 class WorkerProcess:
     """A real Celery worker (and, with beat=True, the periodic sweeper) on the test database."""
 

@@ -1,9 +1,10 @@
 """Settings for the test run: the chosen profile, with everything it names made unique to this run.
 
-The data folder, the Celery queue, the cache prefix, the Cosmos database and
-the SQL test database get names of their own before the profile is read, so a test never
-touches the developer's var/ and two runs on one machine never share state.
-Worker processes started by the tests inherit the same environment.
+The data folder, the Celery queue, the cache prefix, the Cosmos database, the
+receipts' blob container and the SQL test database get names of their own
+before the profile is read, so a test never touches the developer's var/ and
+two runs on one machine never share state. Worker processes started by the
+tests inherit the same environment.
 """
 import atexit
 import os
@@ -20,6 +21,9 @@ if "POLYGLOT_DATA_DIR" not in os.environ:
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"polyglot-tests-{RUN}")
 os.environ.setdefault("COSMOS_DATABASE", f"polyglot-tests-{RUN}")
 os.environ.setdefault("CACHE_KEY_PREFIX", f"polyglot-tests-{RUN}")
+# Receipts are named by order number, and every run's numbers start at PS-000001: a shared
+# container would hold another run's receipt under this run's name.
+os.environ.setdefault("AZURE_RECEIPTS_CONTAINER", f"polyglot-tests-receipts-{RUN}")
 
 from polyglot_site.settings import *  # noqa: E402,F401,F403
 from polyglot_site.settings import DATABASES, INSTALLED_APPS, POLYGLOT_SYNC, REST_FRAMEWORK  # noqa: E402
@@ -31,6 +35,9 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": dict.fromkeys(REST
 POLYGLOT_SYNC = {**POLYGLOT_SYNC, "IN_PROCESS_RETRIES": False}
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
+
+# Both payment methods in every profile: the checkout tests tell the test method to fail.
+ORDERS_PAYMENT_METHODS = ["apps.orders.payments.PayOnDelivery", "apps.orders.payments.TestPayment"]
 
 DATABASES["default"].setdefault("TEST", {})["NAME"] = (
     None if DATABASES["default"]["ENGINE"].endswith("sqlite3") else f"test_polyglot_site_{RUN}"

@@ -5,7 +5,7 @@ from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationErro
 from rest_framework.response import Response
 
 from apps.sync import consistency
-from apps.sync.api import VersionedWritesMixin
+from apps.sync.api import VersionedWritesMixin, read_source as api_read_source
 from apps.sync.api_schema import COMMON, CONSISTENCY_LEVEL, ERROR, documented
 
 from . import api_cache, caching, services
@@ -72,12 +72,7 @@ class ProductViewSet(VersionedWritesMixin, viewsets.ModelViewSet):
 
     def read_source(self, projection):
         """Where this read goes (consistency.read_source), its errors as API errors."""
-        try:
-            return consistency.read_source(self.request, projection, default=consistency.READ_YOUR_WRITES)
-        except consistency.InvalidConsistencyLevel as error:
-            raise ValidationError({consistency.HEADER: [str(error)]}) from error
-        except consistency.ConsistencyNotAllowed as error:
-            raise NotAuthenticated(str(error)) from error
+        return api_read_source(self.request, projection, default=consistency.READ_YOUR_WRITES)
 
     def filter_queryset(self, queryset):
         """Staff reach drafts too. Applied here, not in get_queryset(), which the permission

@@ -105,27 +105,69 @@ def set_quantity(product, quantity, *, expected_version=None):
     return Stock.from_document(outcome.document)
 
 
-def reserve(product, quantity):
-    """Take ``quantity`` units if that many are left; a ChangeOutcome, refused (nothing taken) if not."""
+def hold_field(hold):
+    """The stock document's field that records a hold (``held_by_order_12``): what makes
+    reserving and releasing for one order safe to repeat."""
+    if not isinstance(hold, str) or not hold.replace("_", "").isalnum() or len(hold) > 60:
+        raise ValueError(f"A hold is named by letters, digits and _ (got {hold!r}).")
+    return f"held_by_{hold}"
+
+
+def reserve(product, quantity, *, hold=None):
+    """Take ``quantity`` units if that many are left; a ChangeOutcome, refused (nothing taken) if not.
+
+    With ``hold`` (``order_12``), the units are recorded as held for it in the same
+    conditional write, and reserving again for the same hold takes nothing more:
+    a checkout step repeated after a crash never takes the stock twice.
+    """
     quantity = _check_quantity(quantity, allow_zero=False)
     product_id = _product_id(product)
+    operations = [("increment", "quantity", -quantity)]
+    condition = {"quantity__gte": quantity}
+    if hold is not None:
+        operations.append(("set", hold_field(hold), quantity))
+        condition[f"{hold_field(hold)}__exists"] = False
     outcome = record_conditional_change(
         aggregatetype=AGGREGATE, aggregateid=product_id, partition_key=product_id,
-        operations=[("increment", "quantity", -quantity)], condition={"quantity__gte": quantity}, home=HOME,
+        operations=operations, condition=condition, home=HOME,
     )
     if outcome.applied:
         return outcome
-    left = Stock.objects.get_or_none(product=product_id)
-    reason = "This product keeps no stock." if left is None else f"Only {left.quantity} left in stock."
-    return ChangeOutcome(applied=False, reason=reason)
+    left = _stock_document(product_id)
+    if left is None:
+        return ChangeOutcome(applied=False, reason="This product keeps no stock.")
+    if hold is not None and hold_field(hold) in left:
+        return ChangeOutcome(applied=True, document=left)  # reserved for this hold already
+    return ChangeOutcome(applied=False, reason=f"Only {left['quantity']} left in stock.")
 
 
-def release(product, quantity):
-    """Give back ``quantity`` reserved units; a ChangeOutcome, refused if the product keeps no stock."""
+def release(product, quantity, *, hold=None):
+    """Give back ``quantity`` reserved units; a ChangeOutcome, refused if the product keeps no stock.
+
+    With ``hold``, what was held for it is given back once: releasing a hold that
+    is gone (released already, or never taken) changes nothing and is not refused.
+    """
     quantity = _check_quantity(quantity, allow_zero=False)
     product_id = _product_id(product)
-    return record_conditional_change(
+    operations = [("increment", "quantity", quantity)]
+    condition = {"quantity__lte": MAX_QUANTITY - quantity}
+    if hold is not None:
+        operations.append(("remove", hold_field(hold)))
+        condition[f"{hold_field(hold)}__exists"] = True
+    outcome = record_conditional_change(
         aggregatetype=AGGREGATE, aggregateid=product_id, partition_key=product_id,
-        operations=[("increment", "quantity", quantity)], condition={"quantity__lte": MAX_QUANTITY - quantity},
-        home=HOME,
+        operations=operations, condition=condition, home=HOME,
     )
+    if outcome.applied or hold is None:
+        return outcome
+    left = _stock_document(product_id)
+    if left is not None and hold_field(hold) not in left:
+        return ChangeOutcome(applied=True, document=left)  # nothing held for it: nothing to give back
+    return outcome
+
+
+def _stock_document(product_id):
+    try:
+        return stores["documents"].get(CONTAINER, product_id, product_id)
+    except NotFound:
+        return None

@@ -9,8 +9,9 @@ never brought back.
 import re
 
 from rest_framework import status
-from rest_framework.exceptions import APIException, NotFound, ParseError
+from rest_framework.exceptions import APIException, NotAuthenticated, NotFound, ParseError, ValidationError
 
+from . import consistency
 from .consistency import remember_seen
 from .exceptions import RecordGone, StaleVersion
 
@@ -22,6 +23,17 @@ class PreconditionFailed(APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = "The record changed since you read it; read it again and retry."
     default_code = "precondition_failed"
+
+
+def read_source(request, projection, *, default):
+    """consistency.read_source() for an API view: an unknown Consistency-Level is a 400 naming
+    the header, a level that may read the home asked by an anonymous client a 401/403."""
+    try:
+        return consistency.read_source(request, projection, default=default)
+    except consistency.InvalidConsistencyLevel as error:
+        raise ValidationError({consistency.HEADER: [str(error)]}) from error
+    except consistency.ConsistencyNotAllowed as error:
+        raise NotAuthenticated(str(error)) from error
 
 
 def etag(version):

@@ -28,3 +28,17 @@ def documented(success, *, conditional=False, read=False, missing=True, **extra)
     if read:
         parameters.append(CONSISTENCY_LEVEL)
     return extend_schema(responses=responses, parameters=parameters, **extra)
+
+
+def document_unsupported_media_type(result, generator, request, public):
+    """drf-spectacular hook: every operation that takes a body may answer 415, for a body
+    in a media type none of its parsers reads (DRF's UnsupportedMediaType)."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation.setdefault("responses", {}).setdefault("415", {
+                    "description": "The body's media type is not one this endpoint reads "
+                                   "(JSON, a form, or multipart).",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                })
+    return result

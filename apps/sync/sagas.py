@@ -56,14 +56,28 @@ class Step:
     do: Callable
     undo: Callable = None
     retries: int = 3
+    #: A step that does several things (reserve each line of an order) may fail half-way:
+    #: then its undo runs too when the run compensates, and must bear finding little to undo.
+    undo_when_failed: bool = False
+
+
+class Refused(Exception):
+    """A step's effect was rightly refused (too little stock, a payment declined): trying
+    again cannot help, so the run compensates at once instead of retrying."""
 
 
 @dataclass
 class Saga:
-    """A named list of steps; subclass it or build one directly."""
+    """A named list of steps; subclass it or build one directly.
+
+    ``on_state(context, state, error)``, if given, is called inside the transaction
+    that records the run's new state, so a record that mirrors the run (an
+    order's status) can never disagree with it.
+    """
 
     name: str = None
     steps: list = field(default_factory=list)
+    on_state: Callable = None
 
 
 class SagaRegistry:
@@ -126,8 +140,7 @@ def compensate(run_id, reason="Cancelled."):
     with transaction.atomic():
         run = SagaRun.objects.select_for_update().get(pk=run_id)
         if run.state in (SagaRun.State.RUNNING, SagaRun.State.COMPLETED):
-            run.state, run.error = SagaRun.State.COMPENSATING, reason
-            run.save(update_fields=["state", "error", "updated_at"])
+            _set_state(run, SagaRun.State.COMPENSATING, reason)
     advance(run_id)
     run.refresh_from_db()
     return run
@@ -140,17 +153,22 @@ def retry_compensation(run_id):
         run = SagaRun.objects.select_for_update().get(pk=run_id)
         if run.state == SagaRun.State.COMPENSATION_FAILED:
             run.steps.filter(state=SagaStep.State.UNDO_FAILED).update(state=SagaStep.State.DONE)
-            run.state = SagaRun.State.COMPENSATING
-            run.save(update_fields=["state", "updated_at"])
+            _set_state(run, SagaRun.State.COMPENSATING)
     advance(run_id)
     run.refresh_from_db()
     return run
 
 
+def stuck_condition(now=None):
+    """The runs whose runner stopped: active, with no lease or one that ran out (what
+    resume_stuck takes over, and what operators are shown as stuck)."""
+    now = now or timezone.now()
+    return Q(state__in=ACTIVE) & (Q(lease_until__lt=now) | Q(lease_until__isnull=True))
+
+
 def resume_stuck(limit=100):
     """Carry on the active runs whose runner stopped renewing its lease; returns how many."""
-    now = timezone.now()
-    stuck = SagaRun.objects.filter(state__in=ACTIVE).filter(Q(lease_until__lt=now) | Q(lease_until__isnull=True))
+    stuck = SagaRun.objects.filter(stuck_condition())
     resumed = 0
     for run_id in stuck.order_by("updated_at").values_list("pk", flat=True)[:limit]:
         if advance(run_id):
@@ -200,7 +218,11 @@ def _forward(run, saga, steps):
 
 def _backward(run, saga, steps):
     """Undo the done steps, newest first; stop at an undo that keeps failing."""
-    for step in reversed([s for s in steps if s.state == SagaStep.State.DONE]):
+    def to_undo(step):
+        return step.state == SagaStep.State.DONE or (
+            step.state == SagaStep.State.FAILED and saga.steps[step.index].undo_when_failed)
+
+    for step in reversed([s for s in steps if to_undo(s)]):
         definition = saga.steps[step.index]
         if definition.undo is None:
             _finish(step, SagaStep.State.UNDONE)
@@ -212,7 +234,9 @@ def _backward(run, saga, steps):
                        f"{run.error}\nUndoing step {step.name!r} failed: {error}".strip())
             logger.error("Saga run %s (%s) could not be compensated: %s", run.pk, run.saga, error)
             return
-        _finish(step, SagaStep.State.UNDONE)
+        if step.state == SagaStep.State.DONE:
+            _finish(step, SagaStep.State.UNDONE)
+        # a failed step stays "failed" (what the operator needs to read), its undo recorded
     _set_state(run, SagaRun.State.COMPENSATED)
 
 
@@ -225,6 +249,10 @@ def _attempt(run, step, action, retries, counter):
         setattr(step, counter, getattr(step, counter) + 1)
         try:
             return action(dict(run.context)), None
+        except Refused as refused:
+            error = f"Refused: {refused}"[:2000]
+            SagaStep.objects.filter(pk=step.pk).update(last_error=error)
+            return None, error
         except Exception as exc:  # noqa: BLE001 - a step fails in the ways its store fails
             error = f"{type(exc).__name__}: {exc}"[:2000]
             SagaStep.objects.filter(pk=step.pk).update(last_error=error)
@@ -246,7 +274,11 @@ def _set_state(run, state, error=None):
     fields = {"state": state, "updated_at": timezone.now()}
     if error is not None:
         fields["error"] = error[:4000]
-    SagaRun.objects.filter(pk=run.pk).update(**fields)
+    saga = registry.get(run.saga)
+    with transaction.atomic():
+        SagaRun.objects.filter(pk=run.pk).update(**fields)
+        if saga.on_state is not None:
+            saga.on_state(dict(run.context), state, fields.get("error", run.error))
 
 
 def _lease_end():

@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.orders.context_processors.cart",
             ],
         },
     },
@@ -171,9 +172,12 @@ STATICFILES_STORAGE_BACKEND = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers an anonymous request with the first class's challenge, so
+    # a client without credentials gets 401 and "WWW-Authenticate: Token" (session
+    # authentication has no challenge, which would make it a 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
         "polyglot_site.api_auth.ThrottledBasicAuthentication",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -194,6 +198,8 @@ REST_FRAMEWORK = {
         # besides the anon rate).
         "suggest_anon": env.str("API_RATE_SUGGEST_ANONYMOUS", default="60/minute"),
         "social_write": env.str("API_RATE_SOCIAL_WRITES", default="120/minute"),
+        # Checkouts per signed-in client: each runs a saga across SQL, documents and blobs.
+        "checkout": env.str("API_RATE_CHECKOUTS", default="20/minute"),
     },
     # Anyone may read the catalogue; changing it takes the model permissions (DRF's
     # DjangoModelPermissionsOrAnonReadOnly, a read answered without building a queryset).
@@ -237,6 +243,15 @@ CONTENT_SECURITY_POLICY = {
 PRODUCT_PAGE_STORE_TIMEOUT_SECONDS = env.float("PRODUCT_PAGE_STORE_TIMEOUT_SECONDS", default=0.5)
 # How long a product's page parts and API detail stay cached (edits replace them sooner).
 PRODUCT_CACHE_SECONDS = env.int("PRODUCT_CACHE_SECONDS", default=300)
+# Checkout: the payment methods offered, by dotted path (the first is the default;
+# apps/orders/payments.py). The test method approves, declines or fails as
+# ORDERS_TEST_PAYMENT_OUTCOME says; offer it only where nobody really pays.
+ORDERS_PAYMENT_METHODS = env.list("ORDERS_PAYMENT_METHODS", default=["apps.orders.payments.PayOnDelivery"])
+ORDERS_TEST_PAYMENT_OUTCOME = env.str("ORDERS_TEST_PAYMENT_OUTCOME", default="approve")
+# A receipt link (signed, to the private receipt) works this long.
+ORDERS_RECEIPT_LINK_SECONDS = env.int("ORDERS_RECEIPT_LINK_SECONDS", default=600)
+# How many orders "my orders" shows per page; the first page is cached per user.
+ORDERS_PER_PAGE = 20
 # A store that fails this many times in a row is skipped for RESET_SECONDS, then tried
 # once (circuit breaker per store alias; /health/ready shows their states).
 POLYGLOT_BREAKERS = {
@@ -263,6 +278,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.sync.api_schema.document_unsupported_media_type",
+    ],
 }
 
 # Celery, configured from the CELERY_ namespace (see polyglot_site/celery.py).
@@ -299,10 +318,14 @@ POLYGLOT_SYNC = {
     "STALENESS_BOUND_SECONDS": env.float("SYNC_STALENESS_BOUND_SECONDS", default=5.0),
     # One worker at a time drains a projection; a dead worker's hold runs out after this.
     "DRAIN_LEASE_SECONDS": env.float("SYNC_DRAIN_LEASE_SECONDS", default=30.0),
+    # A saga runner holds its run this long (renewed at every step); a dead runner's run is
+    # taken over by the resume task once it runs out.
+    "SAGA_LEASE_SECONDS": env.float("SYNC_SAGA_LEASE_SECONDS", default=60.0),
 }
 # A worker started with --beat keeps the schedule with the profile's other files.
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 SYNC_SWEEP_INTERVAL_SECONDS = env.float("SYNC_SWEEP_INTERVAL_SECONDS", default=5.0)
+SYNC_SAGA_RESUME_INTERVAL_SECONDS = env.float("SYNC_SAGA_RESUME_INTERVAL_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE = {
     "sync-sweep-outbox": {
         "task": "apps.sync.tasks.sweep_outbox",
@@ -313,8 +336,8 @@ CELERY_BEAT_SCHEDULE = {
     # Saga runs whose runner died (its lease ran out) are carried on, forward or back.
     "sync-resume-sagas": {
         "task": "apps.sync.tasks.resume_sagas",
-        "schedule": 30.0,
-        "options": {"expires": 30.0},
+        "schedule": SYNC_SAGA_RESUME_INTERVAL_SECONDS,
+        "options": {"expires": SYNC_SAGA_RESUME_INTERVAL_SECONDS},
     },
 }
 

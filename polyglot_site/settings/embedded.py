@@ -43,8 +43,16 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(DATA_DIR / "images"), "base_url": "/images/"},
     },
+    # Order receipts: private; reached only by an expiring signed link (polyglot_site/signed_files.py).
+    "receipts": {
+        "BACKEND": "polyglot_site.signed_files.SignedLinkFileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "receipts"), "alias": "receipts", "allow_overwrite": True},
+    },
     "staticfiles": STATICFILES_STORAGE_BACKEND,
 }
+# The laptop's shop offers the test payment method beside pay on delivery.
+ORDERS_PAYMENT_METHODS = env.list("ORDERS_PAYMENT_METHODS", default=[
+    "apps.orders.payments.PayOnDelivery", "apps.orders.payments.TestPayment"])
 
 POLYGLOT_STORES = {
     "documents": {

@@ -211,7 +211,7 @@ def test_basic_credentials_are_throttled_before_any_password_is_hashed(client, c
 
     answers = [client.get(API, HTTP_AUTHORIZATION=header).status_code for _ in range(5)]
 
-    assert answers == [403, 403, 403, 429, 429]
+    assert answers == [401, 401, 401, 429, 429]
     assert len(hashed) == 3, "the throttled requests cost no hash"
 
 
@@ -261,5 +261,5 @@ def test_repeated_wrong_basic_credentials_lock_the_api_account_out(client, djang
     wrong = [with_password(f"guess {n}") for n in range(5)]
     right = with_password("robot-pw")
 
-    assert wrong == [403] * 5
-    assert right in (403, 429), "locked out: even the right password is refused for a while"
+    assert wrong == [401] * 5
+    assert right in (401, 429), "locked out: even the right password is refused for a while"

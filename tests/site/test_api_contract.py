@@ -15,6 +15,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from apps.catalog.stock import set_quantity
+from apps.orders.cart import UserCart
 from polyglot_site.wsgi import application
 from tests.factories import ProductFactory
 
@@ -31,8 +33,10 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 def editor_headers(django_user_model, clean_stores):
     user = django_user_model.objects.create_user("fuzzer", password="fuzz-pw")
     user.user_permissions.add(*Permission.objects.filter(content_type__app_label="catalog"))
-    for n in range(3):
-        ProductFactory(name=f"Lamp {n}")
+    lamps = [ProductFactory(name=f"Lamp {n}") for n in range(3)]
+    # Stock and a cart, so a generated checkout can also place an order and answer it.
+    set_quantity(lamps[0], 1000)
+    UserCart(user.pk).add(lamps[0].pk, 1)
     return {"Authorization": "Basic " + base64.b64encode(b"fuzzer:fuzz-pw").decode()}
 
 

@@ -86,4 +86,4 @@ def test_the_feed_api_pages_with_next_cursor_and_refuses_a_bad_one(client, reade
     assert answer.status_code == 200
     assert ([p["text"] for p in answer.json()["results"]], answer.json()["next_cursor"]) == (["hello ann"], None)
     assert bad.status_code == 400
-    assert anonymous.status_code == 403
+    assert anonymous.status_code == 401

@@ -157,7 +157,7 @@ def test_the_api_answers_bad_input_with_a_400(signed_in, people):
 
 
 def test_anonymous_clients_cannot_follow(client, people):
-    assert client.post(f"/api/social/users/{people['bob'].pk}/follow/").status_code == 403
+    assert client.post(f"/api/social/users/{people['bob'].pk}/follow/").status_code == 401
 
 
 def test_social_writes_are_throttled_by_their_own_rate(signed_in, people, monkeypatch):

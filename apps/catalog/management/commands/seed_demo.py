@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from apps.catalog import demo
 from apps.catalog.models import Product
+from apps.catalog.signals import demo_seeded
 
 
 class Command(BaseCommand):
@@ -45,6 +46,11 @@ class Command(BaseCommand):
         total = Product.objects.count()
         self.stdout.write(self.style.SUCCESS(
             f"Demo shop: {created} products added, {total} in all; {len(people)} shoppers."))
+        with quiet_tasks():
+            answers = demo_seeded.send(sender=self.__class__, shoppers=people)
+        for _receiver, line in answers:
+            if line:
+                self.stdout.write(self.style.SUCCESS(line))
 
     def create_demo_admin(self):
         if settings.POLYGLOT_PROFILE != "embedded" or not settings.DEBUG or not settings.SERVES_ONLY_THIS_MACHINE:
