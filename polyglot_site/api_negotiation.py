@@ -3,7 +3,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 
 # A choice depends only on the Accept header, the format asked for and the view's renderers,
 # and a few headers stand for nearly every request (API clients send the same one each time).
-# The header is the client's: bounded in length and number, so odd clients cost memory of no one.
+# The header is the client's: what is kept is bounded in length and number, so no client can make it grow.
 REMEMBERED_CHOICES = 256
 REMEMBERED_HEADER_LENGTH = 256
 
