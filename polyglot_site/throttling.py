@@ -10,12 +10,15 @@ the window still runs. Rates and cache keys are DRF's (``DEFAULT_THROTTLE_RATES`
 ``throttle_<scope>_<client>``).
 
 With django-redis the window and the count are one round trip (``SET NX EX``
-then ``INCR``, pipelined); other caches use ``add()`` and ``incr()``. A view
+then ``INCR``, sent together on the connection the thread keeps:
+polyglot_site/redis_round_trip.py); other caches use ``add()`` and ``incr()``. A view
 that will read cache entries anyway may name them in
 ``cache_keys_to_prefetch(request)``: they ride in the same round trip, and
 ``request.prefetched_cache`` holds what was found ({key: value or None}).
 """
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+
+from polyglot_site.redis_round_trip import round_trip
 
 
 class CountingRateThrottle(SimpleRateThrottle):
@@ -34,12 +37,9 @@ class CountingRateThrottle(SimpleRateThrottle):
             key = client.make_key(self.key)
             wanted = self._keys_to_prefetch(request, view)
             redis = client.get_client(write=True)
-            with redis.pipeline(transaction=False) as pipe:
-                pipe.set(key, 0, ex=max(1, int(self.duration)), nx=True)
-                pipe.incr(key)
-                for name in wanted:
-                    pipe.get(client.make_key(name))
-                results = pipe.execute(raise_on_error=False)
+            window = max(1, int(self.duration))
+            results = round_trip(redis, [("SET", key, 0, "EX", window, "NX"), ("INCR", key),
+                                         *(("GET", client.make_key(name)) for name in wanted)])
             count, found = results[1], results[2:]
             if wanted and not any(isinstance(value, Exception) for value in found):
                 request.prefetched_cache = {
@@ -48,7 +48,7 @@ class CountingRateThrottle(SimpleRateThrottle):
             if isinstance(count, int):
                 return count
             # Not a number (DRF's list of times, from before): start a window again.
-            redis.set(key, 1, ex=max(1, int(self.duration)))
+            redis.set(key, 1, ex=window)
             return 1
         try:
             return self.cache.incr(self.key)

@@ -8,7 +8,7 @@ from apps.sync import consistency
 from apps.sync.api import VersionedWritesMixin, read_source as api_read_source
 from apps.sync.api_schema import COMMON, CONSISTENCY_LEVEL, ERROR, documented
 
-from . import caching, services
+from . import api_cache, caching, services
 from .models import Category, Product
 from .pagination import FacetedPagination
 from .review_api import ReviewViewSet
@@ -102,11 +102,14 @@ class ProductViewSet(VersionedWritesMixin, viewsets.ModelViewSet):
         return response
 
     def cached_product_id(self, request):
-        """The id of the product this request reads from the cache, or None (staff read SQL: drafts too)."""
+        """The id of the product this request reads from the cache, or None (staff read SQL: drafts too).
+
+        Written as the cache projection writes it ("7" for "007"), so that the entry a
+        request reads is the one the product's events drop."""
         product_id = str(self.kwargs.get(self.lookup_field, ""))
         if request.user.is_staff or not product_id.isdigit() or len(product_id) > 18:
             return None
-        return product_id
+        return str(int(product_id))
 
     def cache_keys_to_prefetch(self, request):
         """The cached answer, read in the throttle's own round trip to the cache (polyglot_site/throttling.py)."""
@@ -114,16 +117,15 @@ class ProductViewSet(VersionedWritesMixin, viewsets.ModelViewSet):
         return [caching.api_key(product_id)] if product_id else []
 
     def retrieve(self, request, *args, **kwargs):
-        """The product, from the cache when it holds this product."""
+        """The product, from the cache when it holds this product (its JSON served as it was kept)."""
         product_id = self.cached_product_id(request)
         if product_id is None:
             return super().retrieve(request, *args, **kwargs)
-        key = caching.api_key(product_id)
-        cached = self.cached_answer(key, product_id)
+        cached = self.cached_answer(product_id)
         if cached is not None:
-            return Response(cached)
+            return cached.response()
         response = super().retrieve(request, *args, **kwargs)
-        caching.write(key, dict(response.data), version=response.data["version"])
+        api_cache.write(product_id, response.data)
         return response
 
     def cache_level(self):
@@ -137,7 +139,7 @@ class ProductViewSet(VersionedWritesMixin, viewsets.ModelViewSet):
         self.request._request.consistency_level = level
         return level
 
-    def cached_answer(self, key, product_id):
+    def cached_answer(self, product_id):
         """The cached answer if it may stand for this read, without waiting: the cache is a
         shortcut to SQL, so when in doubt SQL answers (where read_source() would wait).
 
@@ -154,13 +156,13 @@ class ProductViewSet(VersionedWritesMixin, viewsets.ModelViewSet):
         session = getattr(self.request, "session", None)
         if session is None or session.session_key is None:
             # Neither own writes nor versions seen: the throttle's read, in its round trip, will do.
-            return caching.read(key, prefetched=getattr(self.request, "prefetched_cache", None))
+            return api_cache.read(product_id, prefetched=getattr(self.request, "prefetched_cache", None))
         own = consistency.own_sequences(self.request) if level == consistency.READ_YOUR_WRITES else []
         if own and not consistency.caught_up(CACHE_PROJECTION, own):
             return None
-        cached = caching.read(key)
+        cached = api_cache.read(product_id)
         seen = (session.get(consistency.SEEN_KEY) or {}).get(f"{Product.outbox_aggregate_type}:{product_id}", 0)
-        if cached is None or level != consistency.EVENTUAL and cached.get("version", 0) < seen:
+        if cached is None or level != consistency.EVENTUAL and cached.version < seen:
             return None
         return cached
 

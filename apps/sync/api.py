@@ -89,13 +89,31 @@ class VersionedWritesMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        data = getattr(response, "data", None)
-        if response.status_code >= 300 or not isinstance(data, dict):
+        if response.status_code >= 300:
             return response
-        if isinstance(data.get("version"), int):
-            response["ETag"] = etag(data["version"])
-        shown = data.get("results", [data])
-        aggregatetype = self.get_queryset().model.outbox_aggregate_type
-        remember_seen(request, aggregatetype, [(item["id"], item["version"]) for item in shown
-                                               if isinstance(item, dict) and "id" in item and "version" in item])
+        version, shown = records_of(response)
+        if version is not None:
+            response["ETag"] = etag(version)
+        if shown:
+            # The class's queryset names the model without building a queryset per answer.
+            queryset = self.queryset if self.queryset is not None else self.get_queryset()
+            remember_seen(request, queryset.model.outbox_aggregate_type, shown)
         return response
+
+
+def records_of(response):
+    """The version of the record an answer is (None for a page of records, or no record),
+    and (id, version) for each record it shows.
+
+    An answer that names its record (``shown_record``: a cached answer, served as the
+    JSON it was kept as) is taken at its word, so its data is not decoded for this.
+    """
+    record = getattr(response, "shown_record", None)
+    if record is not None:
+        return record[1], [record]
+    data = getattr(response, "data", None)
+    if not isinstance(data, dict):
+        return None, []
+    version = data["version"] if isinstance(data.get("version"), int) else None
+    return version, [(item["id"], item["version"]) for item in data.get("results", [data])
+                     if isinstance(item, dict) and "id" in item and "version" in item]

@@ -81,7 +81,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps.sync.consistency.ReadYourWritesMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's, skipped under /api/ (no API view shows a message).
+    "polyglot_site.middleware.PageMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lockout into its answer.
@@ -200,10 +201,13 @@ REST_FRAMEWORK = {
         # Checkouts per signed-in client: each runs a saga across SQL, documents and blobs.
         "checkout": env.str("API_RATE_CHECKOUTS", default="20/minute"),
     },
-    # Anyone may read the catalogue; changing it takes the model permissions.
+    # Anyone may read the catalogue; changing it takes the model permissions (DRF's
+    # DjangoModelPermissionsOrAnonReadOnly, a read answered without building a queryset).
     "DEFAULT_PERMISSION_CLASSES": [
-        "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
+        "polyglot_site.api_permissions.ModelPermissionsOrAnonReadOnly",
     ],
+    # DRF's negotiation, each choice remembered per Accept header (a bounded few).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "polyglot_site.api_negotiation.RememberingContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     # Errors a client can cause are 4xx (model validation, refused store queries), never 500.

@@ -177,22 +177,22 @@ def test_suggest_is_throttled_for_anonymous_clients_but_not_for_signed_in_ones(c
 
 
 def test_the_cached_detail_follows_the_consistency_level_asked_for(client, django_user_model, catalogue):
-    from apps.catalog import caching
+    from apps.catalog import api_cache
 
     desk = catalogue["desk"]
     desk.name = "Brass reading lamp"
     save_product(desk)
     stale = {**client.get(f"{API}{desk.pk}/").json(), "name": "Brass desk lamp", "version": 1}
-    caching.write(caching.api_key(desk.pk), stale, version=1)  # as if the cache projection lagged
+    api_cache.write(str(desk.pk), stale)  # as if the cache projection lagged
     reader = django_user_model.objects.create_user("reader", password="pw")
 
     eventual = client.get(f"{API}{desk.pk}/", HTTP_CONSISTENCY_LEVEL="eventual")
     anonymous_strong = client.get(f"{API}{desk.pk}/", HTTP_CONSISTENCY_LEVEL="strong")
     client.force_login(reader)
     strong = client.get(f"{API}{desk.pk}/", HTTP_CONSISTENCY_LEVEL="strong")
-    caching.write(caching.api_key(desk.pk), stale, version=1)
+    api_cache.write(str(desk.pk), stale)
     client.get(f"{API}{desk.pk}/", HTTP_CONSISTENCY_LEVEL="strong")  # the session is shown version 2
-    caching.write(caching.api_key(desk.pk), stale, version=1)
+    api_cache.write(str(desk.pk), stale)
     monotonic = client.get(f"{API}{desk.pk}/", HTTP_CONSISTENCY_LEVEL="monotonic_reads")
     bad = client.get(f"{API}{desk.pk}/", HTTP_CONSISTENCY_LEVEL="whatever")
 
