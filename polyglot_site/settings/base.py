@@ -304,10 +304,15 @@ POLYGLOT_SYNC = {
     "STALENESS_BOUND_SECONDS": env.float("SYNC_STALENESS_BOUND_SECONDS", default=5.0),
     # One worker at a time drains a projection; a dead worker's hold runs out after this.
     "DRAIN_LEASE_SECONDS": env.float("SYNC_DRAIN_LEASE_SECONDS", default=30.0),
+    # Outbox retention: events delivered to every projection go after this many seconds (7 days),
+    # with their deliveries, at most OUTBOX_PRUNE_BATCH events looked at per transaction.
+    "OUTBOX_RETENTION_SECONDS": env.float("SYNC_OUTBOX_RETENTION_SECONDS", default=7 * 24 * 3600.0),
+    "OUTBOX_PRUNE_BATCH": env.int("SYNC_OUTBOX_PRUNE_BATCH", default=1000),
 }
 # A worker started with --beat keeps the schedule with the profile's other files.
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 SYNC_SWEEP_INTERVAL_SECONDS = env.float("SYNC_SWEEP_INTERVAL_SECONDS", default=5.0)
+SYNC_OUTBOX_PRUNE_INTERVAL_SECONDS = env.float("SYNC_OUTBOX_PRUNE_INTERVAL_SECONDS", default=3600.0)
 CELERY_BEAT_SCHEDULE = {
     "sync-sweep-outbox": {
         "task": "apps.sync.tasks.sweep_outbox",
@@ -320,6 +325,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.sync.tasks.resume_sagas",
         "schedule": 30.0,
         "options": {"expires": 30.0},
+    },
+    # Outbox retention: delivered events older than SYNC_OUTBOX_RETENTION_SECONDS go, batch by batch.
+    "sync-prune-outbox": {
+        "task": "apps.sync.tasks.prune_outbox",
+        "schedule": SYNC_OUTBOX_PRUNE_INTERVAL_SECONDS,
+        "options": {"expires": SYNC_OUTBOX_PRUNE_INTERVAL_SECONDS},
     },
 }
 
