@@ -10,6 +10,14 @@ processes delivers; dispatch queues one relay task per projection, and one
 worker at a time drains a projection (so the document store and the search
 index are written at once, by the two processes).
 
+Every measure of every run starts from the same state (bench/sync_reset.py):
+an empty outbox (events, deliveries, cursors, version counters), an empty
+product table (TRUNCATE, ids from 1 again), an empty products container, a
+new empty products index, no relay flags and no queued message, and a worker
+started for that measure alone. So run 3 measures what run 1 did, not a
+database grown by the runs before it; each run's JSON says what the stores
+held when it started (``started_with``, all 0).
+
 latency: products are saved (half creates, half updates of earlier ones) at a
 steady ``--rate`` per second. Each event's clock starts at its COMMIT (an
 on_commit callback registered before the save, so it runs first) and stops
@@ -40,6 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management import call_command
@@ -48,13 +57,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from apps.catalog.models import Category, Product
-from apps.stores import stores
 from apps.sync import outbox
 from apps.sync.models import Delivery, OutboxEvent
 from apps.sync.projectors import State, registry
 from bench import harness
 from bench.harness import spread
 from bench.stats import percentile
+from bench.sync_reset import start_afresh
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_P99_MS = 250
@@ -80,8 +89,8 @@ def progress(message):
     harness.progress("sync", message)
 
 
-def start_worker(log_dir, concurrency=2):
-    log = open(Path(log_dir) / f"worker-{time.monotonic_ns()}.log", "w")
+def start_worker(log_dir, label, concurrency=2):
+    log = open(Path(log_dir) / f"worker-{label}.log", "w")
     # A node name of its own: another worker on this machine (a test's, a site's) keeps its own.
     name = f"{os.environ['CELERY_TASK_DEFAULT_QUEUE']}@%h"
     worker = subprocess.Popen(
@@ -96,6 +105,22 @@ def start_worker(log_dir, concurrency=2):
 def stop_worker(worker):
     """Stop the worker and its pool processes, whatever they were doing."""
     harness.stop_process_group(worker)
+
+
+@contextmanager
+def fresh_worker(log_dir, label):
+    """Empty the state (bench/sync_reset.py), then run the measure with a worker of its own,
+    started for it and stopped after it. Yields what the stores held at the start."""
+    started_with = start_afresh()
+    if any(started_with.values()):
+        raise RuntimeError(f"the state was not emptied before the measure: {started_with}")
+    worker, log = start_worker(log_dir, label)
+    try:
+        wait_for_worker()
+        yield started_with
+    finally:
+        stop_worker(worker)
+        log.close()
 
 
 def wait_for_worker(timeout=60):
@@ -242,15 +267,6 @@ def measure_relay_ceiling(count, run):
     return {"events": count, "seconds": round(elapsed, 2), "events_per_s": round(count / elapsed, 1)}
 
 
-def empty_documents():
-    """An empty products container before each measure: cosmosdb-server reads every document
-    of a container to find one, which real Cosmos DB does not; without this, later measures
-    would time the stand-in's scans of earlier measures' documents."""
-    documents = stores["documents"]
-    documents.delete_container(Product.document_container)
-    documents.ensure_container(Product.document_container)
-
-
 def summarise(runs, keys):
     return {key: spread([run[key] for run in runs]) for key in keys}
 
@@ -262,25 +278,22 @@ def run(args):
     call_command("stores", "init", verbosity=0)
     call_command("seed_demo", "--products", "40", "--shoppers", "0", "--no-pictures", verbosity=0)  # the categories
     latency_runs, live_runs, ceiling_runs = [], [], []
+    measures = (
+        ("latency", f"latency at {options.rate:g} events/s for {options.seconds:g} s", latency_runs,
+         lambda number: measure_latency(options.rate, options.seconds, number)),
+        ("live", f"{options.producers} live producers for {options.window:g} s", live_runs,
+         lambda number: measure_live_throughput(options.window, options.producers, number)),
+        ("ceiling", f"a backlog of {options.backlog} events", ceiling_runs,
+         lambda number: measure_relay_ceiling(options.backlog, number)),
+    )
     with tempfile.TemporaryDirectory() as log_dir:
         progress("baseline: the two writes a request would make itself")
         direct = measure_direct_writes()
-        worker, log = start_worker(log_dir)
-        try:
-            wait_for_worker()
-            for number in range(options.runs):
-                progress(f"run {number + 1}/{options.runs}: latency at {options.rate:g} events/s for {options.seconds:g} s")
-                empty_documents()
-                latency_runs.append(measure_latency(options.rate, options.seconds, number))
-                progress(f"run {number + 1}/{options.runs}: {options.producers} live producers for {options.window:g} s")
-                empty_documents()
-                live_runs.append(measure_live_throughput(options.window, options.producers, number))
-                progress(f"run {number + 1}/{options.runs}: a backlog of {options.backlog} events")
-                empty_documents()
-                ceiling_runs.append(measure_relay_ceiling(options.backlog, number))
-        finally:
-            stop_worker(worker)
-            log.close()
+        for number in range(options.runs):
+            for name, what, results, measure in measures:
+                progress(f"run {number + 1}/{options.runs}: {what}, from an empty outbox, product table and index")
+                with fresh_worker(log_dir, f"{name}-{number + 1}") as started_with:
+                    results.append({**measure(number), "started_with": started_with})
     p99 = spread([r["p99_ms"] for r in latency_runs])
     ceiling = spread([r["events_per_s"] for r in ceiling_runs])
     live = spread([r["delivered_in_window_per_s"] for r in live_runs])
