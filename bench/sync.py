@@ -25,7 +25,9 @@ when the later of its document and search deliveries was stamped (the cached
 product page's delivery only drops entries, and is left out), which the relay does after
 the projection's write has returned (the document replaced in cosmosdb-server,
 the tantivy commit done): the moment a reader could see the new version. The
-first second of each run is warm-up.
+first second of each run is warm-up. Each run's ``per_projection`` says where the
+time went (bench/sync_profile.py): per projection, commit → delivered
+percentiles, its batches' sizes and the time between them.
 
 throughput: ``--producers`` processes save products as fast as they can (half
 updates) for ``--window`` seconds while the worker delivers, through the
@@ -63,6 +65,7 @@ from apps.sync.projectors import State, registry
 from bench import harness
 from bench.harness import spread
 from bench.stats import percentile
+from bench.sync_profile import latency_profile
 from bench.sync_reset import start_afresh
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,11 +184,12 @@ def measure_latency(rate, seconds, run):
     achieved = total / (time.perf_counter() - started)
     wait_until_delivered(180)
     done = visible_at()
-    warm_up = int(rate)
-    latencies = sorted((done[seq] - commit).total_seconds() * 1000 for seq, commit in list(committed.items())[warm_up:])
+    measured = dict(list(committed.items())[int(rate):])  # the first second is warm-up
+    latencies = sorted((done[seq] - commit).total_seconds() * 1000 for seq, commit in measured.items())
     return {"events": len(latencies), "achieved_rate_per_s": round(achieved, 1),
             "p50_ms": round(percentile(latencies, 0.50), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
-            "p99_ms": round(percentile(latencies, 0.99), 1), "max_ms": round(latencies[-1], 1)}
+            "p99_ms": round(percentile(latencies, 0.99), 1), "max_ms": round(latencies[-1], 1),
+            "per_projection": latency_profile(measured, VISIBLE_IN)}
 
 
 def measure_direct_writes(count=300):
