@@ -25,6 +25,9 @@ from django.utils import timezone
 from .conf import sync_setting
 from .models import Delivery, OutboxEvent
 
+# One statement names every event of a batch: Azure SQL takes at most 2,100 parameters.
+MAX_BATCH = 2000
+
 
 @dataclass
 class Pruned:
@@ -79,6 +82,8 @@ def prune_batch(*, cutoff, after=0, batch_size=None):
     the cutoff ends the pruning (the rest are younger still).
     """
     batch_size = batch_size or sync_setting("OUTBOX_PRUNE_BATCH")
+    if not 1 <= batch_size <= MAX_BATCH:
+        raise ValueError(f"The outbox prune batch is {batch_size}; it must be from 1 to {MAX_BATCH} events.")
     window = list(
         OutboxEvent.objects.filter(sequence__gt=after).order_by("sequence").values_list("sequence", "created_at")[
             :batch_size

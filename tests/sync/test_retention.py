@@ -190,8 +190,9 @@ def test_the_beat_task_prunes_batch_after_batch(clean_stores):
     assert schedule["task"] == prune_outbox.name == "apps.sync.tasks.prune_outbox"
 
 
-@pytest.mark.parametrize("argument", [["--older-than", "-1"], ["--older-than", "nan"], ["--batch-size", "0"]])
-def test_the_command_refuses_bad_numbers(argument):
+@pytest.mark.parametrize("argument", [["--older-than", "-1"], ["--older-than", "nan"], ["--batch-size", "0"],
+                                      ["--batch-size", "2001"]])
+def test_the_command_refuses_bad_numbers(clean_stores, argument):
     with pytest.raises(CommandError):
         prune(*argument)
 

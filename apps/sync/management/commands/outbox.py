@@ -38,10 +38,11 @@ class Command(BaseCommand):
     def handle(self, *args, action, older_than=None, batch_size=None, **options):
         try:
             cutoff = retention.retention_cutoff() if older_than is None else timezone.now() - timedelta(seconds=older_than)
+            with tqdm(unit=" events", file=self.stderr, disable=None) as bar:
+                pruned = retention.prune(cutoff=cutoff, batch_size=batch_size,
+                                         on_batch=lambda batch: bar.update(batch.examined))
         except ValueError as error:
             raise CommandError(str(error)) from error
-        with tqdm(unit=" events", file=self.stderr, disable=None) as bar:
-            pruned = retention.prune(cutoff=cutoff, batch_size=batch_size, on_batch=lambda batch: bar.update(batch.examined))
         self.stdout.write(self.style.SUCCESS(
             f"Deleted {pruned.events} events and {pruned.deliveries} deliveries created before {cutoff:%Y-%m-%d %H:%M:%S %Z}."
         ))
