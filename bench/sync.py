@@ -46,6 +46,7 @@ and the index itself), which the projections' figures are read against:
 import argparse
 import os
 import random
+import socket
 import subprocess
 import sys
 import tempfile
@@ -95,14 +96,14 @@ def progress(message):
 def start_worker(log_dir, label, concurrency=2):
     log = open(Path(log_dir) / f"worker-{label}.log", "w")
     # A node name of its own: another worker on this machine (a test's, a site's) keeps its own.
-    name = f"{os.environ['CELERY_TASK_DEFAULT_QUEUE']}@%h"
+    name = f"{os.environ['CELERY_TASK_DEFAULT_QUEUE']}@{socket.gethostname()}"
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "polyglot_site", "worker", "--pool=prefork", f"--concurrency={concurrency}",
          "-n", name, "--loglevel=warning", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=dict(os.environ, DJANGO_SETTINGS_MODULE="polyglot_site.settings"),
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
-    return worker, log
+    return worker, log, name
 
 
 def stop_worker(worker):
@@ -117,20 +118,22 @@ def fresh_worker(log_dir, label):
     started_with = start_afresh()
     if any(started_with.values()):
         raise RuntimeError(f"the state was not emptied before the measure: {started_with}")
-    worker, log = start_worker(log_dir, label)
+    worker, log, name = start_worker(log_dir, label)
     try:
-        wait_for_worker()
+        wait_for_worker(name)
         yield started_with
     finally:
         stop_worker(worker)
         log.close()
 
 
-def wait_for_worker(timeout=60):
+def wait_for_worker(name, timeout=60):
+    """Until this worker answers: other workers on the same broker (a test's, another
+    bench's) answer a ping too, and must not start the clock early."""
     from polyglot_site.celery import app
 
     deadline = time.monotonic() + timeout
-    while not app.control.ping(timeout=0.5):
+    while not app.control.ping(destination=[name], timeout=0.5):
         if time.monotonic() > deadline:
             raise RuntimeError("the worker did not start")
 
