@@ -10,6 +10,14 @@ processes delivers; dispatch queues one relay task per projection, and one
 worker at a time drains a projection (so the document store and the search
 index are written at once, by the two processes).
 
+Every measure of every run starts from the same state (bench/sync_reset.py):
+an empty outbox (events, deliveries, cursors, version counters), an empty
+product table (TRUNCATE, ids from 1 again), an empty products container, a
+new empty products index, no relay flags and no queued message, and a worker
+started for that measure alone. So run 3 measures what run 1 did, not a
+database grown by the runs before it; each run's JSON says what the stores
+held when it started (``started_with``, all 0).
+
 latency: products are saved (half creates, half updates of earlier ones) at a
 steady ``--rate`` per second. Each event's clock starts at its COMMIT (an
 on_commit callback registered before the save, so it runs first) and stops
@@ -17,7 +25,9 @@ when the later of its document and search deliveries was stamped (the cached
 product page's delivery only drops entries, and is left out), which the relay does after
 the projection's write has returned (the document replaced in cosmosdb-server,
 the tantivy commit done): the moment a reader could see the new version. The
-first second of each run is warm-up.
+first second of each run is warm-up. Each run's ``per_projection`` says where the
+time went (bench/sync_profile.py): per projection, commit → delivered
+percentiles, its batches' sizes and the time between them.
 
 throughput: ``--producers`` processes save products as fast as they can (half
 updates) for ``--window`` seconds while the worker delivers, through the
@@ -36,10 +46,12 @@ and the index itself), which the projections' figures are read against:
 import argparse
 import os
 import random
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management import call_command
@@ -48,13 +60,14 @@ from django.db.models import Max
 from django.utils import timezone
 
 from apps.catalog.models import Category, Product
-from apps.stores import stores
 from apps.sync import outbox
 from apps.sync.models import Delivery, OutboxEvent
 from apps.sync.projectors import State, registry
 from bench import harness
 from bench.harness import spread
 from bench.stats import percentile
+from bench.sync_profile import latency_profile
+from bench.sync_reset import start_afresh
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_P99_MS = 250
@@ -80,17 +93,17 @@ def progress(message):
     harness.progress("sync", message)
 
 
-def start_worker(log_dir, concurrency=2):
-    log = open(Path(log_dir) / f"worker-{time.monotonic_ns()}.log", "w")
+def start_worker(log_dir, label, concurrency=2):
+    log = open(Path(log_dir) / f"worker-{label}.log", "w")
     # A node name of its own: another worker on this machine (a test's, a site's) keeps its own.
-    name = f"{os.environ['CELERY_TASK_DEFAULT_QUEUE']}@%h"
+    name = f"{os.environ['CELERY_TASK_DEFAULT_QUEUE']}@{socket.gethostname()}"
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "polyglot_site", "worker", "--pool=prefork", f"--concurrency={concurrency}",
          "-n", name, "--loglevel=warning", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=dict(os.environ, DJANGO_SETTINGS_MODULE="polyglot_site.settings"),
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
-    return worker, log
+    return worker, log, name
 
 
 def stop_worker(worker):
@@ -98,11 +111,29 @@ def stop_worker(worker):
     harness.stop_process_group(worker)
 
 
-def wait_for_worker(timeout=60):
+@contextmanager
+def fresh_worker(log_dir, label):
+    """Empty the state (bench/sync_reset.py), then run the measure with a worker of its own,
+    started for it and stopped after it. Yields what the stores held at the start."""
+    started_with = start_afresh()
+    if any(started_with.values()):
+        raise RuntimeError(f"the state was not emptied before the measure: {started_with}")
+    worker, log, name = start_worker(log_dir, label)
+    try:
+        wait_for_worker(name)
+        yield started_with
+    finally:
+        stop_worker(worker)
+        log.close()
+
+
+def wait_for_worker(name, timeout=60):
+    """Until this worker answers: other workers on the same broker (a test's, another
+    bench's) answer a ping too, and must not start the clock early."""
     from polyglot_site.celery import app
 
     deadline = time.monotonic() + timeout
-    while not app.control.ping(timeout=0.5):
+    while not app.control.ping(destination=[name], timeout=0.5):
         if time.monotonic() > deadline:
             raise RuntimeError("the worker did not start")
 
@@ -156,11 +187,12 @@ def measure_latency(rate, seconds, run):
     achieved = total / (time.perf_counter() - started)
     wait_until_delivered(180)
     done = visible_at()
-    warm_up = int(rate)
-    latencies = sorted((done[seq] - commit).total_seconds() * 1000 for seq, commit in list(committed.items())[warm_up:])
+    measured = dict(list(committed.items())[int(rate):])  # the first second is warm-up
+    latencies = sorted((done[seq] - commit).total_seconds() * 1000 for seq, commit in measured.items())
     return {"events": len(latencies), "achieved_rate_per_s": round(achieved, 1),
             "p50_ms": round(percentile(latencies, 0.50), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
-            "p99_ms": round(percentile(latencies, 0.99), 1), "max_ms": round(latencies[-1], 1)}
+            "p99_ms": round(percentile(latencies, 0.99), 1), "max_ms": round(latencies[-1], 1),
+            "per_projection": latency_profile(measured, VISIBLE_IN)}
 
 
 def measure_direct_writes(count=300):
@@ -242,15 +274,6 @@ def measure_relay_ceiling(count, run):
     return {"events": count, "seconds": round(elapsed, 2), "events_per_s": round(count / elapsed, 1)}
 
 
-def empty_documents():
-    """An empty products container before each measure: cosmosdb-server reads every document
-    of a container to find one, which real Cosmos DB does not; without this, later measures
-    would time the stand-in's scans of earlier measures' documents."""
-    documents = stores["documents"]
-    documents.delete_container(Product.document_container)
-    documents.ensure_container(Product.document_container)
-
-
 def summarise(runs, keys):
     return {key: spread([run[key] for run in runs]) for key in keys}
 
@@ -262,25 +285,22 @@ def run(args):
     call_command("stores", "init", verbosity=0)
     call_command("seed_demo", "--products", "40", "--shoppers", "0", "--no-pictures", verbosity=0)  # the categories
     latency_runs, live_runs, ceiling_runs = [], [], []
+    measures = (
+        ("latency", f"latency at {options.rate:g} events/s for {options.seconds:g} s", latency_runs,
+         lambda number: measure_latency(options.rate, options.seconds, number)),
+        ("live", f"{options.producers} live producers for {options.window:g} s", live_runs,
+         lambda number: measure_live_throughput(options.window, options.producers, number)),
+        ("ceiling", f"a backlog of {options.backlog} events", ceiling_runs,
+         lambda number: measure_relay_ceiling(options.backlog, number)),
+    )
     with tempfile.TemporaryDirectory() as log_dir:
         progress("baseline: the two writes a request would make itself")
         direct = measure_direct_writes()
-        worker, log = start_worker(log_dir)
-        try:
-            wait_for_worker()
-            for number in range(options.runs):
-                progress(f"run {number + 1}/{options.runs}: latency at {options.rate:g} events/s for {options.seconds:g} s")
-                empty_documents()
-                latency_runs.append(measure_latency(options.rate, options.seconds, number))
-                progress(f"run {number + 1}/{options.runs}: {options.producers} live producers for {options.window:g} s")
-                empty_documents()
-                live_runs.append(measure_live_throughput(options.window, options.producers, number))
-                progress(f"run {number + 1}/{options.runs}: a backlog of {options.backlog} events")
-                empty_documents()
-                ceiling_runs.append(measure_relay_ceiling(options.backlog, number))
-        finally:
-            stop_worker(worker)
-            log.close()
+        for number in range(options.runs):
+            for name, what, results, measure in measures:
+                progress(f"run {number + 1}/{options.runs}: {what}, from an empty outbox, product table and index")
+                with fresh_worker(log_dir, f"{name}-{number + 1}") as started_with:
+                    results.append({**measure(number), "started_with": started_with})
     p99 = spread([r["p99_ms"] for r in latency_runs])
     ceiling = spread([r["events_per_s"] for r in ceiling_runs])
     live = spread([r["delivered_in_window_per_s"] for r in live_runs])

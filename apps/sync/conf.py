@@ -20,6 +20,10 @@ DEFAULTS = {
     # How long a worker's hold on draining a projection lasts without renewal (it renews it
     # every batch); a dead worker's hold runs out after this, and a queued look takes over.
     "DRAIN_LEASE_SECONDS": 30.0,
+    # Outbox retention (apps.sync.retention): events delivered everywhere go after this long,
+    # with their deliveries, this many events looked at per transaction.
+    "OUTBOX_RETENTION_SECONDS": 7 * 24 * 3600.0,
+    "OUTBOX_PRUNE_BATCH": 1000,
 }
 
 

@@ -149,3 +149,15 @@ def claim_recheck(projection):
     """True if no later look at ``projection`` is queued yet (see tasks.look_again_after_the_lease)."""
     key = RECHECK_KEY.format(projection)
     return with_cache(lambda: cache.add(key, 1, timeout=sync_setting("DRAIN_LEASE_SECONDS")), True)
+
+
+def forget_flags(projections):
+    """Drop every flag of these projections and the queued retry, as if no relay had run yet.
+
+    Only for a fresh start while no worker runs and no relay message is queued (the
+    sync benchmark between its measures): a flag left by a stopped worker (a drain's
+    lease, say) would otherwise hold the next worker back until it expired.
+    """
+    keys = [key.format(name) for name in projections
+            for key in (RELAY_QUEUED_KEY, DRAINING_KEY, RECHECK_KEY, PAUSED_KEY)]
+    with_cache(lambda: cache.delete_many([*keys, RETRY_KEY]), None)

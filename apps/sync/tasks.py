@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
-from . import maintenance_runs, relay, sagas
+from . import maintenance_runs, relay, retention, sagas
 from .models import Delivery, SagaRun
 from .conf import sync_setting
 from .projectors import registry
@@ -64,6 +64,19 @@ def sweep_outbox():
     if relay.sweep(batch) >= batch:
         sweep_outbox.delay()
     schedule_retry()
+
+
+@shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
+def prune_outbox(after=0):
+    """Delete delivered events older than SYNC_OUTBOX_RETENTION_SECONDS, with their deliveries
+    (Celery beat runs this): one bounded batch, then the next batch is queued from where this
+    one stopped, so no run holds locks for long. Two runs at once only find rows gone."""
+    pruned = retention.prune(after=after, max_batches=1)
+    if pruned.events:
+        logger.info("Outbox retention: deleted %d events and %d deliveries.", pruned.events, pruned.deliveries)
+    if pruned.next_after is not None:
+        prune_outbox.delay(pruned.next_after)
+    return {"events": pruned.events, "deliveries": pruned.deliveries}
 
 
 @shared_task

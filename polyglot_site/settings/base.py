@@ -321,11 +321,16 @@ POLYGLOT_SYNC = {
     # A saga runner holds its run this long (renewed at every step); a dead runner's run is
     # taken over by the resume task once it runs out.
     "SAGA_LEASE_SECONDS": env.float("SYNC_SAGA_LEASE_SECONDS", default=60.0),
+    # Outbox retention: events delivered to every projection go after this many seconds (7 days),
+    # with their deliveries, at most OUTBOX_PRUNE_BATCH events looked at per transaction.
+    "OUTBOX_RETENTION_SECONDS": env.float("SYNC_OUTBOX_RETENTION_SECONDS", default=7 * 24 * 3600.0),
+    "OUTBOX_PRUNE_BATCH": env.int("SYNC_OUTBOX_PRUNE_BATCH", default=1000),
 }
 # A worker started with --beat keeps the schedule with the profile's other files.
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 SYNC_SWEEP_INTERVAL_SECONDS = env.float("SYNC_SWEEP_INTERVAL_SECONDS", default=5.0)
 SYNC_SAGA_RESUME_INTERVAL_SECONDS = env.float("SYNC_SAGA_RESUME_INTERVAL_SECONDS", default=30.0)
+SYNC_OUTBOX_PRUNE_INTERVAL_SECONDS = env.float("SYNC_OUTBOX_PRUNE_INTERVAL_SECONDS", default=3600.0)
 CELERY_BEAT_SCHEDULE = {
     "sync-sweep-outbox": {
         "task": "apps.sync.tasks.sweep_outbox",
@@ -338,6 +343,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.sync.tasks.resume_sagas",
         "schedule": SYNC_SAGA_RESUME_INTERVAL_SECONDS,
         "options": {"expires": SYNC_SAGA_RESUME_INTERVAL_SECONDS},
+    },
+    # Outbox retention: delivered events older than SYNC_OUTBOX_RETENTION_SECONDS go, batch by batch.
+    "sync-prune-outbox": {
+        "task": "apps.sync.tasks.prune_outbox",
+        "schedule": SYNC_OUTBOX_PRUNE_INTERVAL_SECONDS,
+        "options": {"expires": SYNC_OUTBOX_PRUNE_INTERVAL_SECONDS},
     },
 }
 
