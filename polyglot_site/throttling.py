@@ -16,6 +16,8 @@ that will read cache entries anyway may name them in
 ``cache_keys_to_prefetch(request)``: they ride in the same round trip, and
 ``request.prefetched_cache`` holds what was found ({key: value or None}).
 """
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 from polyglot_site.redis_round_trip import round_trip
@@ -103,3 +105,28 @@ class AnonScopedCountThrottle(CountingRateThrottle):
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class WriteCountThrottle(CountingRateThrottle):
+    """A rate of its own (``scope``) for a view's writes, per user (else per address): an
+    endpoint whose writes cost more (a checkout, a post) holds a looping client back early,
+    and reading costs nothing of it. Subclasses set ``scope``."""
+
+    def allow_request(self, request, view):
+        if request.method in SAFE_METHODS:
+            return True
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view):
+        user = request.user
+        ident = user.pk if user and user.is_authenticated else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class ThrottledWritesMixin:
+    """For an APIView: the site's rates for every request, plus ``write_throttle``'s for writes."""
+
+    write_throttle = None
+
+    def get_throttles(self):
+        return [throttle() for throttle in (*api_settings.DEFAULT_THROTTLE_CLASSES, self.write_throttle)]

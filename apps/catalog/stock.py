@@ -59,10 +59,10 @@ class StockManager:
     def get(self, *, product):
         """The product's stock; Stock.DoesNotExist if none was ever counted."""
         product_id = _product_id(product)
-        try:
-            return Stock.from_document(stores["documents"].get(CONTAINER, product_id, product_id))
-        except NotFound:
-            raise Stock.DoesNotExist(f"No stock is kept for product {product_id}.") from None
+        document = _stock_document(product_id)
+        if document is None:
+            raise Stock.DoesNotExist(f"No stock is kept for product {product_id}.")
+        return Stock.from_document(document)
 
     def get_or_none(self, *, product):
         try:

@@ -8,13 +8,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import permissions, status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from apps.catalog.services import READ_SOURCE_HEADER
 from apps.sync import consistency
 from apps.sync.api import read_source
 from apps.sync.api_schema import COMMON, CONSISTENCY_LEVEL, ERROR
+from polyglot_site.throttling import ThrottledWritesMixin
 
 from . import reading, receipts
 from .cart import cart_for
@@ -47,16 +47,11 @@ class CartConflict(APIException):
 class OrdersAPIView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    def get_authenticate_header(self, request):
-        """An anonymous client is told how to sign in (401 with WWW-Authenticate), as /api/me/ does."""
-        return "Token"
 
-
-class OrdersView(OrdersAPIView):
+class OrdersView(ThrottledWritesMixin, OrdersAPIView):
     """Your orders (GET) and the checkout (POST, throttled per user: the ``checkout`` rate)."""
 
-    def get_throttles(self):
-        return [throttle() for throttle in (*api_settings.DEFAULT_THROTTLE_CLASSES, CheckoutThrottle)]
+    write_throttle = CheckoutThrottle
 
     @extend_schema(operation_id="orders_list", parameters=[CURSOR, CONSISTENCY_LEVEL],
                    responses={200: OrdersPageSerializer, **COMMON})

@@ -81,11 +81,13 @@ def place(user, cart, *, payment_method_code=None, key):
         with transaction.atomic():
             order = Order(user=user, idempotency_key=key, total=sum(line.subtotal for line in lines),
                           payment_method=method.code)
-            order.save()
+            # The row without an event (save() would announce it without its lines), then one
+            # event for the order with its lines.
+            Order.objects.bulk_create([order])
             OrderLine.objects.bulk_create(
                 OrderLine(order=order, product=line.product, product_name=line.product.name, sku=line.product.sku,
                           unit_price=line.product.price, quantity=line.quantity) for line in lines)
-            order.announce()  # the order with its lines
+            order.announce()
     except IntegrityError:
         # A concurrent request with the same key placed it first.
         return Order.objects.get(user=user, idempotency_key=key), False

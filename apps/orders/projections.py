@@ -8,8 +8,8 @@
   least one confirmed order, which feeds "also bought" and "bought by people
   you follow".
 """
+from apps.social.vertices import BOUGHT_LABEL, PRODUCT, USER, ensure_vertex, vertex_id
 from apps.stores import stores
-from apps.stores.exceptions import NotFound
 from apps.sync.homes import SQLHome
 from apps.sync.projectors import (
     VERSION_FIELD, CacheProjector, DocumentProjector, Projected, Projector, SearchIndexProjector,
@@ -17,16 +17,7 @@ from apps.sync.projectors import (
 
 from .models import Order, Purchase
 
-BOUGHT_LABEL = "bought"
 MY_ORDERS_KEY = "orders:mine:{}"
-
-
-def user_vertex(user_id):
-    return f"user:{user_id}"
-
-
-def product_vertex(product_id):
-    return f"product:{product_id}"
 
 
 class OrderDocumentProjector(DocumentProjector):
@@ -105,21 +96,13 @@ class PurchaseEdgeProjector(Projector):
                 if str(edge.properties.get("purchase")) == event.aggregateid:
                     graph.remove_edge(edge.source, BOUGHT_LABEL, edge.target)
             return
-        source, target = user_vertex(event.payload["user"]), product_vertex(event.payload["product"])
         if event.payload["orders"] <= 0:
-            graph.remove_edge(source, BOUGHT_LABEL, target)
+            graph.remove_edge(vertex_id(USER, event.payload["user"]), BOUGHT_LABEL,
+                              vertex_id(PRODUCT, event.payload["product"]))
             return
-        for vertex, label in ((source, "user"), (target, "product")):
-            _ensure_vertex(graph, vertex, label)
+        # Edges need both ends; a vertex another projection owns is left as it is.
+        source, target = ensure_vertex(USER, event.payload["user"]), ensure_vertex(PRODUCT, event.payload["product"])
         graph.upsert_edge(source, BOUGHT_LABEL, target, {**self.content(event), VERSION_FIELD: event.version})
-
-
-def _ensure_vertex(graph, id, label):
-    """Edges need both ends; a vertex another projection owns is left as it is."""
-    try:
-        graph.get_vertex(id)
-    except NotFound:
-        graph.upsert_vertex(id, label)
 
 
 def register(registry):

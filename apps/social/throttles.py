@@ -1,24 +1,19 @@
 """Social writes (follow, like, post, comment) have a rate of their own per client."""
-from rest_framework.permissions import SAFE_METHODS
-from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
+from polyglot_site.throttling import ThrottledWritesMixin as SiteThrottledWritesMixin
+from polyglot_site.throttling import WriteCountThrottle
 
 WRITE_SCOPE = "social_write"
 
 
-class SocialWriteThrottle(ScopedRateThrottle):
+class SocialWriteThrottle(WriteCountThrottle):
     """The ``social_write`` rate, counted for writes only: reading a feed costs nothing of it."""
 
-    def allow_request(self, request, view):
-        if request.method in SAFE_METHODS:
-            return True
-        return super().allow_request(request, view)
+    scope = WRITE_SCOPE
 
 
-class ThrottledWritesMixin:
-    """The site's rates for every request, plus ``social_write`` for writes."""
+class ThrottledWritesMixin(SiteThrottledWritesMixin):
+    """The site's rates for every request, plus ``social_write`` for writes (and, through
+    ``throttle_scope``, for an anonymous client's reads: see AnonScopedCountThrottle)."""
 
     throttle_scope = WRITE_SCOPE
-
-    def get_throttles(self):
-        return [throttle() for throttle in (*api_settings.DEFAULT_THROTTLE_CLASSES, SocialWriteThrottle)]
+    write_throttle = SocialWriteThrottle

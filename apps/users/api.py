@@ -21,10 +21,6 @@ class MeView(generics.RetrieveUpdateAPIView):
     serializer_class = MeSerializer
     http_method_names = ["get", "patch", "head", "options"]
 
-    def get_authenticate_header(self, request):
-        """An anonymous client is told how to sign in (401 with WWW-Authenticate), not refused (403)."""
-        return "Token"
-
     def get_object(self):
         return self.request.user
 

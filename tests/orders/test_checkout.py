@@ -298,3 +298,15 @@ def test_a_receipt_written_again_replaces_the_first_under_its_name(clean_stores)
     assert receipts.write_receipt(order) == order.receipt_name
     with storages["receipts"].open(order.receipt_name) as stored:
         assert b"Renamed lamp" in stored.read()
+
+
+def test_an_order_is_announced_once_with_its_lines_when_it_is_placed(clean_stores):
+    from apps.sync.models import OutboxEvent
+
+    ada, lamp = shopper(), stocked(5, name="Brass lamp")
+
+    order = checkout(ada, cart_with(ada, (lamp, 2)), key=KEY)
+
+    first = OutboxEvent.objects.filter(aggregatetype="orders.order", aggregateid=str(order.pk)).order_by("sequence")[0]
+    assert (first.version, first.payload["status"]) == (1, "pending")
+    assert [line["name"] for line in first.payload["lines"]] == ["Brass lamp"]
