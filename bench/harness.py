@@ -75,7 +75,9 @@ def require_positive(parser, options, counts=(), durations=()):
 def spread(values):
     """min, median and max of a figure over repeated runs."""
     values = sorted(values)
-    return {"runs": len(values), "min": values[0], "median": statistics.median(values), "max": values[-1]}
+    median = statistics.median(values)  # of an even count, a mean of two: rounded like the figures
+    return {"runs": len(values), "min": values[0], "median": round(median, 4) if isinstance(median, float) else median,
+            "max": values[-1]}
 
 
 def stop_process_group(process):

@@ -25,7 +25,10 @@ when the later of its document and search deliveries was stamped (the cached
 product page's delivery only drops entries, and is left out), which the relay does after
 the projection's write has returned (the document replaced in cosmosdb-server,
 the tantivy commit done): the moment a reader could see the new version. The
-first second of each run is warm-up. Each run's ``per_projection`` says where the
+first second of each run is warm-up. The goal is a latency at that rate: a run whose
+producer kept less than 95% of ``--rate`` fails it, however fast its deliveries were
+(the producer is one process sharing the machine's cores with the rest). Each run's
+``per_projection`` says where the
 time went (bench/sync_profile.py): per projection, commit → delivered
 percentiles, its batches' sizes and the time between them.
 
@@ -72,6 +75,8 @@ from bench.sync_reset import start_afresh
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_P99_MS = 250
 GOAL_EVENTS_PER_SECOND = 2000
+# A latency run counts for the goal only if its producer kept at least this share of the rate.
+RATE_SHORTFALL = 0.95
 
 
 def parse_arguments(args):
@@ -278,6 +283,18 @@ def summarise(runs, keys):
     return {key: spread([run[key] for run in runs]) for key in keys}
 
 
+def latency_goal(latency_runs, rate):
+    """(p99 spread, achieved-rate spread, whether every run kept the rate, whether the goal is met).
+
+    The goal is a latency at a rate: every run's p99 under GOAL_P99_MS, and a run whose
+    producer fell short of the rate (by more than RATE_SHORTFALL allows) fails it.
+    """
+    p99 = spread([r["p99_ms"] for r in latency_runs])
+    achieved = spread([r["achieved_rate_per_s"] for r in latency_runs])
+    at_rate = achieved["min"] >= RATE_SHORTFALL * rate
+    return p99, achieved, at_rate, p99["max"] < GOAL_P99_MS and at_rate
+
+
 def run(args):
     options = parse_arguments(args)
     progress("migrating the benchmark database")
@@ -301,16 +318,17 @@ def run(args):
                 progress(f"run {number + 1}/{options.runs}: {what}, from an empty outbox, product table and index")
                 with fresh_worker(log_dir, f"{name}-{number + 1}") as started_with:
                     results.append({**measure(number), "started_with": started_with})
-    p99 = spread([r["p99_ms"] for r in latency_runs])
+    p99, achieved, at_rate, latency_met = latency_goal(latency_runs, options.rate)
     ceiling = spread([r["events_per_s"] for r in ceiling_runs])
     live = spread([r["delivered_in_window_per_s"] for r in live_runs])
     p50 = spread([r["p50_ms"] for r in latency_runs])
     return {
         "benchmark": "sync",
         "headline": [
-            {"figure": f"commit → visible p99 at {options.rate:g} events/s", "ours": f"{p99['median']} ms",
+            {"figure": f"commit → visible p99 at {options.rate:g} events/s",
+             "ours": f"{p99['median']} ms (at {achieved['median']:g} events/s)",
              "baseline": f"direct writes {direct['p99_ms']} ms (p99, in the request)",
-             "goal": f"< {GOAL_P99_MS} ms", "goal_met": p99["max"] < GOAL_P99_MS},
+             "goal": f"< {GOAL_P99_MS} ms in every run", "goal_met": latency_met},
             {"figure": "commit → visible p50", "ours": f"{p50['median']} ms",
              "baseline": f"direct writes {direct['p50_ms']} ms", "goal": "", "goal_met": None},
             {"figure": f"live producers ({options.producers}) delivered", "ours": f"{live['median']} events/s",
@@ -321,9 +339,9 @@ def run(args):
         ],
         "commit_to_visible_latency": {
             "target_rate_per_s": options.rate, "runs": latency_runs,
-            "spread": summarise(latency_runs, ["p50_ms", "p99_ms"]),
+            "spread": summarise(latency_runs, ["achieved_rate_per_s", "p50_ms", "p99_ms"]),
             "baseline_direct_write_ms": direct,
-            "goal_p99_ms": GOAL_P99_MS, "goal_met": p99["max"] < GOAL_P99_MS,
+            "goal_p99_ms": GOAL_P99_MS, "reached_the_rate": at_rate, "goal_met": latency_met,
         },
         "live_throughput": {"runs": live_runs,
                             "spread": summarise(live_runs, ["produced_per_s", "delivered_in_window_per_s"])},

@@ -60,13 +60,17 @@ def deliver_batch(delivery_ids, *, respect_schedule=False, projection=None):
     return statuses
 
 
-def _deliver_projection_batch(projection, delivery_ids, respect_schedule):
+def _deliver_projection_batch(projection, delivery_ids, respect_schedule, *, limit=None):
+    """Lock and deliver these deliveries of ``projection``; with ``delivery_ids`` None, the
+    first ``limit`` due ones, chosen and locked in the same statement."""
     now = timezone.now()
     with transaction.atomic():
         rows = Delivery.objects.select_for_update(skip_locked=True, of=("self",)).select_related("event")
-        deliveries = list(
-            rows.filter(pk__in=delivery_ids, projection=projection, status__in=DUE).order_by("event_id", "pk")
-        )
+        if delivery_ids is None:
+            chosen = rows.filter(_due_condition(), projection=projection).order_by("event_id", "pk")[:limit]
+        else:
+            chosen = rows.filter(pk__in=delivery_ids, projection=projection, status__in=DUE).order_by("event_id", "pk")
+        deliveries = list(chosen)
         if respect_schedule:
             deliveries = [d for d in deliveries if d.next_attempt_at <= now]
         outcomes = Outcomes()
@@ -238,23 +242,27 @@ def drain(*, projection=None, batch_size=BATCH_SIZE, max_batches=25, on_batch=No
     for number in range(max_batches):
         if on_batch is not None and number:
             on_batch()
-        ids = list(_due(projection).order_by("event_id", "pk").values_list("pk", flat=True)[:batch_size])
-        if not ids:
-            return handled, False
-        batch = deliver_batch(ids, projection=projection)
+        if projection is not None:
+            batch = _deliver_projection_batch(projection, None, False, limit=batch_size)
+        else:
+            ids = list(_due().order_by("event_id", "pk").values_list("pk", flat=True)[:batch_size])
+            batch = deliver_batch(ids) if ids else {}
         if not batch:
-            return handled, False  # another worker holds them
+            return handled, False  # nothing due, or another worker holds it
         if statuses is not None:
             statuses.update(batch)
         handled += len(batch)
     return handled, True
 
 
+def _due_condition():
+    """Pending deliveries and failed ones whose backoff is over."""
+    return Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.FAILED, next_attempt_at__lte=timezone.now())
+
+
 def _due(projection=None):
-    """Pending deliveries and failed ones whose backoff is over (of one projection, if given)."""
-    due = Delivery.objects.filter(
-        Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.FAILED, next_attempt_at__lte=timezone.now())
-    )
+    """The due deliveries (of one projection, if given)."""
+    due = Delivery.objects.filter(_due_condition())
     return due if projection is None else due.filter(projection=projection)
 
 

@@ -12,6 +12,7 @@ from polyglot_site.environment import azure_blob_storages, blob_origin, with_ima
 from .base import (
     AZURE_REQUIRED_VARIABLES,
     CONTENT_SECURITY_POLICY,
+    PERSISTENT_CONNECTIONS,
     REDIS_JSON_SERIALIZER,
     STATICFILES_STORAGE_BACKEND,
     env,
@@ -50,6 +51,7 @@ DATABASES = {
         "USER": env.str("AZURE_SQL_USER"),
         "PASSWORD": env.str("AZURE_SQL_PASSWORD"),
         "OPTIONS": {"driver": env.str("AZURE_SQL_DRIVER", default="ODBC Driver 18 for SQL Server")},
+        **PERSISTENT_CONNECTIONS,
     }
 }
 

@@ -221,6 +221,15 @@ REST_FRAMEWORK = {
 
 REDIS_JSON_SERIALIZER = "django_redis.serializers.json.JSONSerializer"
 
+# A database server's connection stays open in its process between requests and Celery
+# tasks (and is checked before it is reused), instead of one connection per request or
+# per relay task: a relay task is a few milliseconds, opening a connection costs as much.
+# Profiles with a database server merge this into their DATABASES entry.
+PERSISTENT_CONNECTIONS = {
+    "CONN_MAX_AGE": env.int("DATABASE_CONN_MAX_AGE", default=60),
+    "CONN_HEALTH_CHECKS": True,
+}
+
 # Content-Security-Policy: this site's own scripts, styles and images only; no
 # inline script, no framing, forms post back here.
 CONTENT_SECURITY_POLICY = {
@@ -299,6 +308,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# Celery closes a worker's database connections after every task unless this is set, and then
+# recycles them every this many tasks; between those, polyglot_site/celery.py closes a connection
+# that broke or outlived CONN_MAX_AGE (PERSISTENT_CONNECTIONS), as Django does per request.
+CELERY_DB_REUSE_MAX = 1000
 
 # Delivery of outbox events to projections (apps.sync); see apps/sync/conf.py.
 POLYGLOT_SYNC = {

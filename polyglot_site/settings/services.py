@@ -10,7 +10,14 @@ from urllib3.exceptions import InsecureRequestWarning
 
 from polyglot_site.environment import azure_blob_storages, blob_origin, with_image_origin
 
-from .base import CONTENT_SECURITY_POLICY, DATA_DIR, REDIS_JSON_SERIALIZER, STATICFILES_STORAGE_BACKEND, env
+from .base import (
+    CONTENT_SECURITY_POLICY,
+    DATA_DIR,
+    PERSISTENT_CONNECTIONS,
+    REDIS_JSON_SERIALIZER,
+    STATICFILES_STORAGE_BACKEND,
+    env,
+)
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -24,7 +31,8 @@ AZURITE_CONNECTION_STRING = (
 COSMOS_EMULATOR_KEY = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw=="
 
 DATABASES = {
-    "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/polyglot_site"),
+    "default": {**env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/polyglot_site"),
+                **PERSISTENT_CONNECTIONS},
 }
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")

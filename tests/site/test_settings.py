@@ -78,7 +78,9 @@ def test_services_profile_uses_postgres_redis_azurite_and_cosmos(tmp_path):
     assert shown["eager"] is False
 
 
-@pytest.mark.parametrize("profile", ["embedded", "services"])
+# Ids that do not say "services": a test with that keyword would be left to the services run,
+# which runs only tests marked services, and these need no server.
+@pytest.mark.parametrize("profile", ["embedded", "services"], ids=["embedded", "services-profile"])
 def test_every_local_file_of_a_profile_lives_in_its_data_folder(tmp_path, profile):
     result = load_settings(tmp_path, SHOW_LOCAL_FILES, POLYGLOT_PROFILE=profile)
 
@@ -97,6 +99,25 @@ def test_each_profile_has_its_own_data_folder_by_default(unset):
     }
 
     assert folders == {profile: str(ROOT / "var" / profile) for profile in folders}
+
+
+SHOW_CONNECTION_LIFETIME = (
+    "import json; from django.conf import settings; db = settings.DATABASES['default']; "
+    "print(json.dumps([db['CONN_MAX_AGE'], db['CONN_HEALTH_CHECKS'], settings.CELERY_DB_REUSE_MAX]))"
+)
+
+
+@pytest.mark.parametrize("profile", ["services", "azure"], ids=["services-profile", "azure"])
+def test_a_database_servers_connection_is_kept_and_checked_between_requests_and_tasks(tmp_path, profile):
+    environment = azure_environment() if profile == "azure" else {}
+
+    kept = load_settings(tmp_path, SHOW_CONNECTION_LIFETIME, POLYGLOT_PROFILE=profile, **environment)
+    per_request = load_settings(tmp_path, SHOW_CONNECTION_LIFETIME, POLYGLOT_PROFILE=profile,
+                                DATABASE_CONN_MAX_AGE="0", **environment)
+
+    assert kept.returncode == 0, kept.stderr
+    assert json.loads(kept.stdout) == [60, True, 1000]
+    assert json.loads(per_request.stdout)[0] == 0
 
 
 def test_azure_profile_names_every_missing_variable_at_once(tmp_path):
