@@ -243,7 +243,7 @@ def drain(*, projection=None, batch_size=BATCH_SIZE, max_batches=25, on_batch=No
         if on_batch is not None and number:
             on_batch()
         if projection is not None:
-            batch = _deliver_projection_batch(projection, None, False, limit=batch_size)
+            batch = _deliver_projection_batch(projection, None, respect_schedule=False, limit=batch_size)
         else:
             ids = list(_due().order_by("event_id", "pk").values_list("pk", flat=True)[:batch_size])
             batch = deliver_batch(ids) if ids else {}
