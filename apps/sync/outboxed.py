@@ -16,6 +16,7 @@ from django.db.models import F
 
 from .exceptions import RecordGone, StaleVersion
 from .outbox import emit
+from .raw_sql import quoted_names
 
 
 # Databases whose UPDATE answers with the new value (UPDATE ... RETURNING): one round
@@ -41,11 +42,8 @@ def claim_next_version(model, pk, *, using, expected_version=None):
 
 
 def _update_returning_version(model, pk, using, expected_version):
-    """The row's new version, or None if no row matched; names come from the model's
-    own metadata, quoted, and the values travel as parameters."""
-    quote = connections[using].ops.quote_name
-    table, key = quote(model._meta.db_table), quote(model._meta.pk.column)
-    version = quote(model._meta.get_field("version").column)
+    """The row's new version, or None if no row matched."""
+    table, key, version = quoted_names(model, model._meta.pk.name, "version", using=using)
     pk_value = model._meta.pk.get_db_prep_value(pk, connections[using])
     sql = f"UPDATE {table} SET {version} = {version} + 1 WHERE {key} = %s"
     params = [pk_value]

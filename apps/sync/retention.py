@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from .conf import sync_setting
 from .models import Delivery, OutboxEvent
+from .raw_sql import placeholders, quoted_names
 
 # One statement names every event of a batch: Azure SQL takes at most 2,100 parameters.
 MAX_BATCH = 2000
@@ -128,31 +129,22 @@ def prune(*, cutoff=None, after=0, batch_size=None, max_batches=None, on_batch=N
 # their deletion), so the ORM's delete() would load each row and signal it one by one.
 
 def _delete_done_deliveries(sequences):
-    table, event, status = _names(Delivery, "event", "status")
+    table, event, status = quoted_names(Delivery, "event", "status")
     return _execute(
-        f"DELETE FROM {table} WHERE {status} = %s AND {event} IN ({_placeholders(sequences)})",
+        f"DELETE FROM {table} WHERE {status} = %s AND {event} IN ({placeholders(sequences)})",
         [Delivery.Status.DONE, *sequences],
     )
 
 
 def _delete_events_without_deliveries(sequences):
     """Only events left with no delivery at all: one not done would have kept its row."""
-    table, sequence = _names(OutboxEvent, "sequence")
-    deliveries, event = _names(Delivery, "event")
+    table, sequence = quoted_names(OutboxEvent, "sequence")
+    deliveries, event = quoted_names(Delivery, "event")
     return _execute(
-        f"DELETE FROM {table} WHERE {sequence} IN ({_placeholders(sequences)}) "
+        f"DELETE FROM {table} WHERE {sequence} IN ({placeholders(sequences)}) "
         f"AND NOT EXISTS (SELECT 1 FROM {deliveries} WHERE {deliveries}.{event} = {table}.{sequence})",
         list(sequences),
     )
-
-
-def _names(model, *fields):
-    quote = connection.ops.quote_name
-    return (quote(model._meta.db_table), *(quote(model._meta.get_field(name).column) for name in fields))
-
-
-def _placeholders(values):
-    return ", ".join(["%s"] * len(values))
 
 
 def _execute(sql, params):
